@@ -1,0 +1,1 @@
+"""The ``radiome`` command line: a thin layer over the library."""

@@ -1,0 +1,216 @@
+"""``radiome`` command-line interface (Typer).
+
+Every command calls the library; errors derived from :class:`radiome.errors.RadiomeError`
+are printed as one clear message with exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from radiome.errors import RadiomeError
+
+app = typer.Typer(
+    name="radiome",
+    help="Radiomics from medical images: IBSI-compliant features, I/O and preprocessing.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+ibsi_app = typer.Typer(help="IBSI compliance.", no_args_is_help=True)
+app.add_typer(ibsi_app, name="ibsi")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class Naming(str, Enum):
+    radiome = "radiome"
+    ibsi = "ibsi"
+
+
+def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RadiomeError as exc:
+            err_console.print(f"[bold red]error[/] ({type(exc).__name__}): {exc}", highlight=False)
+            raise typer.Exit(code=2) from None
+
+    return wrapper
+
+
+def _settings(preset: str | None, config: Path | None):
+    from radiome.config import load_settings, resolve_settings
+    from radiome.errors import ConfigError
+
+    if preset and config:
+        raise ConfigError("give either --preset or --config, not both")
+    if config:
+        return load_settings(config)
+    return resolve_settings(preset)
+
+
+def _write_table(frame, output: Path) -> None:
+    from radiome.errors import ConfigError
+
+    suffix = "".join(output.suffixes[-1:]).lower()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        frame.to_csv(output, index=False)
+    elif suffix == ".parquet":
+        try:
+            frame.to_parquet(output, index=False)
+        except ImportError:
+            raise ConfigError("writing Parquet needs pyarrow: pip install 'radiome[parquet]', or use -o out.csv") from None
+    else:
+        raise ConfigError(f"unknown output format '{suffix}' for {output}: use .csv or .parquet")
+
+
+def _print_values(values: dict[str, float], title: str) -> None:
+    table = Table(title=title, show_lines=False)
+    table.add_column("feature")
+    table.add_column("value", justify="right")
+    for k, v in values.items():
+        table.add_row(k, f"{v:.6g}")
+    console.print(table)
+
+
+@app.command()
+@_friendly
+def extract(
+    image: Path = typer.Argument(..., help="Image file (NIfTI, NRRD, MHA, PNG, ...) or DICOM series folder."),
+    mask: Path = typer.Argument(..., help="Mask file (label map, .seg.nrrd), DICOM RTSTRUCT or SEG."),
+    roi: Optional[str] = typer.Option(None, "--roi", help="ROI / segment name in an RTSTRUCT, SEG or .seg.nrrd."),
+    label: Optional[int] = typer.Option(None, "--label", help="Label value in a multi-label mask."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="Named settings, e.g. ibsi1-config-c (see `radiome presets`)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML settings file."),
+    naming: Naming = typer.Option(Naming.radiome, "--naming", help="Column names: radiome or IBSI tags."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write a one-row table (.csv or .parquet)."),
+    diagnostics: bool = typer.Option(False, "--diagnostics", help="Include the IBSI diagnostic values."),
+) -> None:
+    """Extract IBSI features of one ROI."""
+    from radiome.extraction import extract_files
+
+    cfg = _settings(preset, config)
+    result = extract_files(image, mask, cfg, naming=naming.value, roi_name=roi, label=label)
+    if output is not None:
+        frame = result.to_frame(diagnostics=diagnostics, case_id=image.name)
+        _write_table(frame, output)
+        console.print(f"wrote {len(result)} features to {output} (settings hash {result.settings_hash})")
+    else:
+        _print_values(result.as_dict(diagnostics), f"{image.name}: {len(result)} features")
+
+
+@app.command()
+@_friendly
+def convert(
+    source: Path = typer.Argument(..., help="DICOM series folder / image, or RTSTRUCT / SEG / label map."),
+    output: Path = typer.Argument(..., help="Output file: .nii.gz, .nii, .nrrd or .mha."),
+    reference: Optional[Path] = typer.Option(None, "--reference", help="Image whose grid a mask is put on."),
+    roi: Optional[str] = typer.Option(None, "--roi", help="ROI / segment name."),
+    label: Optional[int] = typer.Option(None, "--label", help="Label value in a label map."),
+) -> None:
+    """Convert a DICOM series to NIfTI/NRRD, or an RTSTRUCT/SEG to a mask on an image grid."""
+    from radiome.io.convert import convert as do_convert
+
+    out = do_convert(source, output, reference=reference, roi_name=roi, label=label)
+    kind = "mask" if out.__class__.__name__ == "Mask" else "image"
+    console.print(f"wrote {kind} {output} (size z,y,x {out.shape}, spacing z,y,x {tuple(round(s, 4) for s in out.spacing)} mm)")
+
+
+@app.command()
+@_friendly
+def presets() -> None:
+    """List the named settings presets."""
+    from radiome.config.presets import PRESETS
+
+    for name in PRESETS:
+        console.print(name)
+
+
+@app.command()
+@_friendly
+def demo(
+    folder: Path = typer.Option(Path("radiome-demo"), "--out", help="Where to write the generated phantom."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the synthetic phantom."),
+) -> None:
+    """Generate a synthetic CT phantom, extract all IBSI features and print them."""
+    from radiome.extraction import extract_files
+    from radiome.io.synthetic import write_phantom
+
+    image, mask = write_phantom(folder, seed=seed)
+    settings = {
+        "interpolation": {"spacing_xyz": [1.0, 1.0, 1.0], "round_intensities": True},
+        "resegmentation": {"range": [-100, 300]},
+        "discretisation": {"method": "fbs", "bin_width": 25},
+    }
+    result = extract_files(image, mask, settings)
+    _print_values(dict(result.values), f"synthetic phantom (seed {seed}): {len(result)} features")
+    console.print(
+        f"phantom written to {folder}/; the same with the CLI:\n  radiome extract {image} {mask} -o features.csv"
+    )
+
+
+@ibsi_app.command("check")
+@_friendly
+def ibsi_check(
+    data: Path = typer.Option(..., "--data", help="Folder with the IBSI data sets (containing reference/ibsi_1)."),
+    case: Optional[list[str]] = typer.Option(None, "--case", help="Only these cases (digital-phantom, config-a ... config-e)."),
+) -> None:
+    """Run the IBSI-1 compliance cases and report per configuration and family."""
+    from radiome.compliance import IBSI1_CASES, run_ibsi1
+
+    cases = case or list(IBSI1_CASES)
+    unknown = [c for c in cases if c not in IBSI1_CASES]
+    if unknown:
+        from radiome.errors import ConfigError
+
+        raise ConfigError(f"unknown case(s) {unknown}; valid: {', '.join(IBSI1_CASES)}")
+    reports = run_ibsi1(data, cases)
+    all_ok = True
+    for rep in reports:
+        table = Table(title=f"IBSI 1 {rep.case}")
+        table.add_column("family")
+        table.add_column("reference values", justify="right")
+        table.add_column("computed", justify="right")
+        table.add_column("within tolerance", justify="right")
+        for fam, (n, comp, ok) in rep.counts.items():
+            style = "" if n == ok else "red"
+            table.add_row(fam, str(n), str(comp), str(ok), style=style)
+        n, comp, ok = rep.total
+        table.add_row("total", str(n), str(comp), str(ok), style="bold")
+        console.print(table)
+        for m in rep.misses:
+            value = "not computed" if m.value is None else f"{m.value:.6g}"
+            console.print(f"  miss {m.tag}: {value} vs {m.reference:g} +/- {m.tolerance:g}", highlight=False)
+        all_ok &= rep.passed
+    console.print("[bold green]all reference values reproduced[/]" if all_ok else "[bold red]some reference values missed[/]")
+    if not all_ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def version() -> None:
+    """Print radiome's version and its key dependencies'."""
+    from radiome.extraction import provenance
+
+    for k, v in provenance().items():
+        console.print(f"{k} {v}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

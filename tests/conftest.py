@@ -1,0 +1,94 @@
+"""Shared fixtures: the location of the shared reference data and small reference cases."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_path() -> Path:
+    """The shared data folder: $RADIOME_SHARED, else ../shared beside the repository."""
+    return Path(os.environ.get("RADIOME_SHARED", REPO_ROOT.parent / "shared")).resolve()
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under <shared>/data, skipping the calling test cleanly when it is absent."""
+    p = shared_path().joinpath("data", *parts)
+    if not p.exists():
+        pytest.skip(f"shared reference data not found at {p} (set RADIOME_SHARED)")
+    return p
+
+
+def load_ibsi_reference(name: str) -> dict[str, tuple[float, float]]:
+    """IBSI-1 reference table ``name`` (e.g. 'ibsi_1_dig_phantom') as {tag: (value, tolerance)}.
+
+    Tags without a consensus value (empty cells) are left out.
+    """
+    path = shared_data("ibsi", "reference", "ibsi_1", f"{name}.csv")
+    out: dict[str, tuple[float, float]] = {}
+    for line in path.read_text().splitlines()[1:]:
+        value, tol, tag = line.strip().split(";")
+        if value.strip() == "":
+            continue
+        out[tag] = (float(value), float(tol or 0.0))
+    return out
+
+
+def within_tolerance(value: float, reference: float, tolerance: float) -> bool:
+    """IBSI rule: |value - reference| <= tolerance, on values as reported (3 significant digits).
+
+    The reference values are given to 3 significant digits; a computed value matches when it
+    lies within the tolerance of the reference after rounding to the same precision, which is
+    how IBSI compares submitted values.
+    """
+    if value is None or not math.isfinite(value):
+        return False
+    if abs(value - reference) <= tolerance:
+        return True
+    if value == 0:
+        return False
+    digits = 3 - int(math.floor(math.log10(abs(value)))) - 1
+    return abs(round(value, digits) - reference) <= tolerance + 1e-12
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    p = shared_path()
+    if not p.exists():
+        pytest.skip(f"shared reference data not found at {p} (set RADIOME_SHARED)")
+    return p
+
+
+@pytest.fixture(scope="session")
+def digital_phantom_roi():
+    """The IBSI-1 digital phantom as an ROI: no interpolation, no discretisation (levels 1..6)."""
+    import SimpleITK as sitk
+
+    from radiome.features.roi import ROI
+    from radiome.preprocess.discretise import discretise
+
+    base = shared_data("ibsi", "ibsi_1_digital_phantom", "nifti")
+    img = sitk.GetArrayFromImage(sitk.ReadImage(str(base / "image" / "phantom.nii.gz"))).astype(float)
+    msk = sitk.GetArrayFromImage(sitk.ReadImage(str(base / "mask" / "mask.nii.gz"))).astype(bool)
+    d = discretise(img, msk, "none")
+    return ROI(
+        image=img,
+        intensity_mask=msk,
+        morphology_mask=msk,
+        spacing=(2.0, 2.0, 2.0),
+        levels=d.levels,
+        n_levels=d.n_levels,
+        resegmentation_range=None,
+        is_2d=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def digital_phantom_reference() -> dict[str, tuple[float, float]]:
+    return load_ibsi_reference("ibsi_1_dig_phantom")
