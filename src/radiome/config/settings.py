@@ -139,8 +139,9 @@ class ExtractionSettings(_Frozen):
     resegmentation: ResegmentationSettings = ResegmentationSettings()
     discretisation: DiscretisationSettings = DiscretisationSettings()
     """Discretisation for the intensity histogram and texture families."""
-    ivh_discretisation: DiscretisationSettings = DiscretisationSettings(method="none", n_bins=None)
-    """Discretisation for the intensity-volume histogram."""
+    ivh_discretisation: DiscretisationSettings = DiscretisationSettings(method="fbn", n_bins=1000)
+    """Discretisation for the intensity-volume histogram (IBSI: 'none' suits integer CT in HU;
+    1000 fixed bins, the default, suits every modality)."""
     texture: TextureSettings = TextureSettings()
     families: tuple[str, ...] = FAMILIES
     """Feature families to compute (see :data:`FAMILIES`)."""

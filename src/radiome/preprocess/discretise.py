@@ -106,7 +106,9 @@ def discretise(
             )
         d = np.floor((values - lo) / width + 1e-9).astype(np.int64) + 1
         top = vmax if upper_bound is None or not np.isfinite(upper_bound) else float(upper_bound)
-        n = int(np.floor((top - lo) / width + 1e-9)) + 1
+        # N_g = number of bins of width w that cover [lower, upper]; an intensity exactly on
+        # the upper bound opens one more bin only when it occurs
+        n = int(np.ceil((top - lo) / width - 1e-9))
         n = max(n, int(d.max()))
         levels[mask] = d
         return Discretised(levels, n, lo, float(width))
