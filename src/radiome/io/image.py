@@ -183,7 +183,7 @@ def check_same_grid(a: _Grid, b: _Grid, tol: float = 1e-3, what: str = "mask") -
     sa, sb = np.array(a.spacing), np.array(b.spacing)
     if not np.allclose(sa, sb, rtol=tol, atol=1e-6):
         problems.append(f"spacing (z, y, x) {tuple(sa.round(5))} vs {tuple(sb.round(5))} mm")
-    if not np.allclose(a.origin, b.origin, atol=tol * max(float(sa.max()), 1.0) * 10):
+    if not np.allclose(a.origin, b.origin, rtol=0.0, atol=tol * max(float(sa.max()), 1.0) * 10):
         problems.append(
             f"origin (z, y, x) {tuple(np.round(a.origin, 3))} vs {tuple(np.round(b.origin, 3))} mm"
         )
