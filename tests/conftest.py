@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from radiome.compliance import within_tolerance  # noqa: F401  (re-exported for tests)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,23 +39,6 @@ def load_ibsi_reference(name: str) -> dict[str, tuple[float, float]]:
             continue
         out[tag] = (float(value), float(tol or 0.0))
     return out
-
-
-def within_tolerance(value: float, reference: float, tolerance: float) -> bool:
-    """IBSI rule: |value - reference| <= tolerance, on values as reported (3 significant digits).
-
-    The reference values are given to 3 significant digits; a computed value matches when it
-    lies within the tolerance of the reference after rounding to the same precision, which is
-    how IBSI compares submitted values.
-    """
-    if value is None or not math.isfinite(value):
-        return False
-    if abs(value - reference) <= tolerance:
-        return True
-    if value == 0:
-        return False
-    digits = 3 - int(math.floor(math.log10(abs(value)))) - 1
-    return abs(round(value, digits) - reference) <= tolerance + 1e-12
 
 
 @pytest.fixture(scope="session")

@@ -38,3 +38,14 @@ def test_public_api_is_pinned():
     ]
     for name in radiome.__all__:
         assert getattr(radiome, name) is not None
+
+
+def test_feature_docs_page_matches_registry():
+    import importlib.util
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "features.md"
+    spec = importlib.util.spec_from_file_location("gen", page.with_name("generate_feature_table.py"))
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)  # type: ignore[union-attr]
+    assert page.read_text() == gen.render(), "docs/features.md is stale: run python docs/generate_feature_table.py"

@@ -146,7 +146,7 @@ def extract(
     >>> round(result["intensity_statistics_mean"], 1) > 0
     True
     """
-    from radiome.io.case import check_intensities, check_mask
+    from radiome.io.case import align_mask_to_image, check_intensities, check_mask
     from radiome.preprocess.pipeline import prepare
 
     cfg = resolve_settings(settings)
@@ -156,7 +156,6 @@ def extract(
     t0 = time.perf_counter()
     if isinstance(image, Image) and isinstance(mask, Mask):
         img, msk = image, mask
-        msk = check_mask(img, msk) or msk
     else:
         img_in = image if isinstance(image, Image) else None
         if img_in is None:
@@ -170,7 +169,8 @@ def extract(
 
             msk = read_mask(mask, reference=img_in, roi_name=roi_name, label=label)
         img = img_in
-        msk = check_mask(img, msk) or msk
+    check_mask(img, msk)
+    msk = align_mask_to_image(img, msk)
     check_intensities(img, msk)
     timings["load"] = time.perf_counter() - t0
 
