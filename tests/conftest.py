@@ -22,8 +22,15 @@ def shared_data(*parts: str) -> Path:
     """A path under <shared>/data, skipping the calling test cleanly when it is absent."""
     p = shared_path().joinpath("data", *parts)
     if not p.exists():
-        pytest.skip(f"shared reference data not found at {p} (set RADIOME_SHARED)")
+        _missing(f"shared reference data not found at {p} (set RADIOME_SHARED)")
     return p
+
+
+def _missing(reason: str) -> None:
+    """Skip, or fail where the run requires the shared data (RADIOME_REQUIRE_SHARED=1, as in CI)."""
+    if os.environ.get("RADIOME_REQUIRE_SHARED") == "1":
+        pytest.fail(reason + "; this run requires it (RADIOME_REQUIRE_SHARED=1)")
+    pytest.skip(reason)
 
 
 def load_ibsi_reference(name: str) -> dict[str, tuple[float, float]]:
@@ -45,7 +52,7 @@ def load_ibsi_reference(name: str) -> dict[str, tuple[float, float]]:
 def shared_dir() -> Path:
     p = shared_path()
     if not p.exists():
-        pytest.skip(f"shared reference data not found at {p} (set RADIOME_SHARED)")
+        _missing(f"shared reference data not found at {p} (set RADIOME_SHARED)")
     return p
 
 

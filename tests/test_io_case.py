@@ -188,9 +188,6 @@ def test_load_case_sts_nifti():
 
 @pytest.mark.shared
 def test_load_case_sts_dicom_rtstruct():
-    dicom = pytest.importorskip("radiome.io.dicom")
-    if not hasattr(dicom, "read_rtstruct"):
-        pytest.skip("radiome.io.dicom has no read_rtstruct yet")
     base = shared_data("sts", "dicom", "STS_001", "CT")
     rs = next((base / "mask").glob("*.dcm"))
     image, mask = load_case(base / "image", rs, roi_name="GTV_Mass")
