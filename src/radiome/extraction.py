@@ -20,7 +20,7 @@ from typing import Any, Literal, Mapping
 
 from radiome.config.files import resolve_settings
 from radiome.config.settings import ExtractionSettings, settings_hash
-from radiome.errors import DimensionalityError
+from radiome.errors import DimensionalityError, InputError
 from radiome.features.registry import column_name, family, spec_for_tag, split_tag
 from radiome.io.image import Image, Mask, ProcessingStep
 
@@ -146,7 +146,7 @@ def extract(
     >>> round(result["intensity_statistics_mean"], 1) > 0
     True
     """
-    from radiome.io.case import align_mask_to_image, check_intensities, check_mask
+    from radiome.io.case import align_mask_to_image, check_intensities, check_mask, load_case
     from radiome.preprocess.pipeline import prepare
 
     cfg = resolve_settings(settings)
@@ -154,24 +154,18 @@ def extract(
     label = label if label is not None else cfg.label
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    if isinstance(image, Image) and isinstance(mask, Mask):
-        img, msk = image, mask
+    if isinstance(image, Image):
+        from radiome.io.readers import read_mask
+
+        img = image
+        msk = mask if isinstance(mask, Mask) else read_mask(mask, reference=img, roi_name=roi_name, label=label)
+        check_mask(img, msk)
+        msk = align_mask_to_image(img, msk)
+        check_intensities(img, msk)
+    elif isinstance(mask, Mask):
+        raise InputError("pass the image as an Image too when the mask is a Mask, or both as paths")
     else:
-        img_in = image if isinstance(image, Image) else None
-        if img_in is None:
-            from radiome.io.readers import read_image
-
-            img_in = read_image(image)  # type: ignore[arg-type]
-        if isinstance(mask, Mask):
-            msk = mask
-        else:
-            from radiome.io.readers import read_mask
-
-            msk = read_mask(mask, reference=img_in, roi_name=roi_name, label=label)
-        img = img_in
-    check_mask(img, msk)
-    msk = align_mask_to_image(img, msk)
-    check_intensities(img, msk)
+        img, msk = load_case(image, mask, roi_name=roi_name, label=label)
     timings["load"] = time.perf_counter() - t0
 
     cfg = _adapt_to_2d(cfg, img)
@@ -221,16 +215,8 @@ def extract_files(
     roi_name: str | None = None,
     label: int | None = None,
 ) -> FeatureResult:
-    """:func:`extract` for paths, reading and checking image and mask with :func:`load_case`."""
-    from radiome.io.case import load_case
-
-    cfg = resolve_settings(settings)
-    img, msk = load_case(
-        image_path, mask_path,
-        roi_name=roi_name if roi_name is not None else cfg.roi_name,
-        label=label if label is not None else cfg.label,
-    )
-    return extract(img, msk, cfg, naming=naming)
+    """:func:`extract` for an image path and a mask path (read and checked by ``load_case``)."""
+    return extract(Path(image_path), Path(mask_path), settings, naming=naming, roi_name=roi_name, label=label)
 
 
 def provenance() -> dict[str, str]:
