@@ -83,3 +83,36 @@ def digital_phantom_roi():
 @pytest.fixture(scope="session")
 def digital_phantom_reference() -> dict[str, tuple[float, float]]:
     return load_ibsi_reference("ibsi_1_dig_phantom")
+
+
+@pytest.fixture(scope="session")
+def ct_config_a_roi():
+    """The IBSI-1 CT phantom under configuration A as an ROI, built by hand (not by the pipeline).
+
+    No interpolation; intensities rounded to integers; the image cropped to the mask's bounding
+    box plus a 10 mm margin (as the pipeline does, so that the local intensity peak sees voxels
+    around the ROI); intensity mask = GTV and -500 <= HU <= 400 (re-segmentation); fixed bin
+    size 25 HU on [-500, 400].
+    """
+    import SimpleITK as sitk
+
+    from radiome.features.roi import ROI
+    from radiome.preprocess.discretise import discretise
+
+    base = shared_data("ibsi", "ibsi_1_ct_radiomics_phantom", "nifti")
+    itk = sitk.ReadImage(str(base / "image" / "phantom.nii.gz"))
+    image = np.rint(sitk.GetArrayFromImage(itk).astype(np.float64))
+    mask = sitk.GetArrayFromImage(sitk.ReadImage(str(base / "mask" / "mask.nii.gz"))) > 0
+    spacing = tuple(float(s) for s in itk.GetSpacing()[::-1])
+    idx = np.argwhere(mask)
+    margin = np.ceil(10.0 / np.array(spacing)).astype(int)
+    lo = np.maximum(idx.min(axis=0) - margin, 0)
+    hi = np.minimum(idx.max(axis=0) + margin + 1, mask.shape)
+    box = tuple(slice(a, b) for a, b in zip(lo, hi))
+    image, mask = image[box], mask[box]
+    intensity_mask = mask & (image >= -500) & (image <= 400)
+    d = discretise(image, intensity_mask, "fbs", bin_width=25.0, lower_bound=-500.0, upper_bound=400.0)
+    return ROI(
+        image=image, intensity_mask=intensity_mask, morphology_mask=mask, spacing=spacing,
+        levels=d.levels, n_levels=d.n_levels, resegmentation_range=(-500.0, 400.0), is_2d=False,
+    )

@@ -6,14 +6,14 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from conftest import load_ibsi_reference, within_tolerance
+from conftest import load_ibsi_reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from texture_helpers import random_levels, reference_misses, texture_roi
 
 from radiome.config.settings import ExtractionSettings
 from radiome.errors import DimensionalityError
 from radiome.features import glcm
-from radiome.features.roi import ROI
 from radiome.features.texture.directions import (
     AGGREGATIONS,
     IN_PLANE_OFFSETS,
@@ -24,22 +24,6 @@ from radiome.features.texture.directions import (
 )
 
 ALL_DIMS = ExtractionSettings(texture={"dimensions": ("2D", "2_5D", "3D")})
-
-
-def _roi(levels: np.ndarray, mask: np.ndarray, n_levels: int | None = None, is_2d: bool = False) -> ROI:
-    levels = np.where(mask, levels, 0).astype(np.int32)
-    return ROI(
-        image=levels.astype(float), intensity_mask=mask, morphology_mask=mask, spacing=(1.0, 1.0, 1.0),
-        levels=levels, n_levels=int(n_levels or max(int(levels.max()), 1)), is_2d=is_2d,
-    )
-
-
-def _random_case(seed: int, shape=(4, 6, 7), n_levels=4, fill=0.7):
-    rng = np.random.default_rng(seed)
-    levels = rng.integers(1, n_levels + 1, size=shape)
-    mask = rng.random(shape) < fill
-    mask[tuple(rng.integers(0, s) for s in shape)] = True
-    return levels, mask
 
 
 def brute_force_pairs(levels: np.ndarray, mask: np.ndarray, offset) -> Counter:
@@ -58,7 +42,7 @@ def brute_force_pairs(levels: np.ndarray, mask: np.ndarray, offset) -> Counter:
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("distance", [1, 2])
 def test_matrices_match_brute_force(seed, distance):
-    levels, mask = _random_case(seed)
+    levels, mask = random_levels(seed)
     vol = code_levels(levels, mask, pad=distance)
     for offsets, by_slice in ((IN_PLANE_OFFSETS, True), (OUT_OF_PLANE_OFFSETS, False)):
         m = glcm.cooccurrence_matrices(vol, offsets * distance, by_slice=by_slice)
@@ -80,7 +64,7 @@ def test_matrices_match_brute_force(seed, distance):
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 10_000), fill=st.floats(0.05, 1.0), levels=st.integers(1, 9))
 def test_matrix_sums_are_twice_the_pair_counts(seed, fill, levels):
-    lv, mask = _random_case(seed, shape=(3, 5, 6), n_levels=levels, fill=fill)
+    lv, mask = random_levels(seed, shape=(3, 5, 6), n_levels=levels, fill=fill)
     vol = code_levels(lv, mask, pad=1)
     m = glcm.cooccurrence_matrices(vol, neighbour_offsets("3D"), by_slice=False)
     crop = np.pad(mask, 1)
@@ -92,7 +76,7 @@ def test_matrix_sums_are_twice_the_pair_counts(seed, fill, levels):
 
 
 def test_aggregations_merge_by_summing():
-    levels, mask = _random_case(3, shape=(3, 5, 5))
+    levels, mask = random_levels(3, shape=(3, 5, 5))
     vol = code_levels(levels, mask, pad=1)
     n = vol.n_codes
     planar = glcm.cooccurrence_matrices(vol, IN_PLANE_OFFSETS, by_slice=True)
@@ -134,7 +118,7 @@ def test_features_of_a_known_matrix():
 
 def test_single_grey_level_edge_cases():
     levels = np.full((2, 3, 3), 2)
-    f = glcm.compute(_roi(levels, np.ones(levels.shape, bool), n_levels=3), ALL_DIMS)
+    f = glcm.compute(texture_roi(levels, np.ones(levels.shape, bool), n_levels=3), ALL_DIMS)
     assert f["cm_corr_3D_comb"] == 1.0
     assert f["cm_info_corr1_3D_comb"] == 0.0
     assert f["cm_inv_var_3D_comb"] == 0.0
@@ -142,12 +126,12 @@ def test_single_grey_level_edge_cases():
 
 
 def test_empty_matrices_are_left_out_of_the_average():
-    levels, mask = _random_case(5, shape=(3, 6, 6), fill=1.0)
+    levels, mask = random_levels(5, shape=(3, 6, 6), fill=1.0)
     mask[1] = False
     mask[1, 2, 2] = True  # a slice with a single voxel: no pairs in any in-plane direction
-    with_lonely = glcm.compute(_roi(levels, mask), ExtractionSettings(texture={"dimensions": ("2D",)}))
+    with_lonely = glcm.compute(texture_roi(levels, mask), ExtractionSettings(texture={"dimensions": ("2D",)}))
     mask[1, 2, 2] = False
-    without = glcm.compute(_roi(levels, mask), ExtractionSettings(texture={"dimensions": ("2D",)}))
+    without = glcm.compute(texture_roi(levels, mask), ExtractionSettings(texture={"dimensions": ("2D",)}))
     for key, value in without.items():
         assert with_lonely[key] == pytest.approx(value), key
 
@@ -155,19 +139,19 @@ def test_empty_matrices_are_left_out_of_the_average():
 def test_single_voxel_gives_nan_not_an_error():
     mask = np.zeros((3, 3, 3), bool)
     mask[1, 1, 1] = True
-    f = glcm.compute(_roi(np.ones((3, 3, 3), int), mask), ALL_DIMS)
+    f = glcm.compute(texture_roi(np.ones((3, 3, 3), int), mask), ALL_DIMS)
     assert all(np.isnan(v) for v in f.values())
 
 
 def test_3d_on_a_2d_image_is_refused():
-    levels, mask = _random_case(3, shape=(1, 5, 5))
+    levels, mask = random_levels(3, shape=(1, 5, 5))
     with pytest.raises(DimensionalityError, match="2D"):
-        glcm.compute(_roi(levels, mask, is_2d=True), ALL_DIMS)
+        glcm.compute(texture_roi(levels, mask, is_2d=True), ALL_DIMS)
 
 
 def test_family_spec_lists_every_returned_feature():
-    levels, mask = _random_case(11)
-    out = glcm.compute(_roi(levels, mask), ALL_DIMS)
+    levels, mask = random_levels(11)
+    out = glcm.compute(texture_roi(levels, mask), ALL_DIMS)
     tags = [f.tag for f in glcm.FAMILY.features]
     suffixes = [s for pair in AGGREGATIONS.values() for s in pair]
     assert sorted(out) == sorted(f"{t}_{s}" for t in tags for s in suffixes)
@@ -177,18 +161,14 @@ def test_family_spec_lists_every_returned_feature():
 
 def test_digital_phantom(digital_phantom_roi, digital_phantom_reference):
     out = glcm.compute(digital_phantom_roi, ALL_DIMS)
-    expected = {k: v for k, v in digital_phantom_reference.items() if k.startswith("cm_")}
+    expected, missed = reference_misses(out, digital_phantom_reference, "cm_")
     assert len(expected) == 150
-    missed = {k: (out.get(k), v) for k, (v, tol) in expected.items() if not within_tolerance(out.get(k), v, tol)}
     assert not missed
 
 
 @pytest.mark.shared
-def test_ct_phantom_config_a():
-    from test_intensity_features import ct_config_a_roi
-
-    out = glcm.compute(ct_config_a_roi(), ExtractionSettings(texture={"dimensions": ("2D", "2_5D")}))
-    expected = {k: v for k, v in load_ibsi_reference("ibsi_1_chest_config_a").items() if k.startswith("cm_")}
+def test_ct_phantom_config_a(ct_config_a_roi):
+    out = glcm.compute(ct_config_a_roi, ExtractionSettings(texture={"dimensions": ("2D", "2_5D")}))
+    expected, missed = reference_misses(out, load_ibsi_reference("ibsi_1_chest_config_a"), "cm_")
     assert len(expected) == 100
-    missed = {k: (out.get(k), v, tol) for k, (v, tol) in expected.items() if not within_tolerance(out.get(k), v, tol)}
     assert not missed

@@ -6,12 +6,12 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from conftest import load_ibsi_reference, within_tolerance
+from conftest import load_ibsi_reference
+from texture_helpers import random_levels, reference_misses, texture_roi
 
 from radiome.config.settings import ExtractionSettings
 from radiome.errors import DimensionalityError, EmptyMaskError
 from radiome.features import glrlm
-from radiome.features.roi import ROI
 from radiome.features.texture.directions import (
     AGGREGATIONS,
     IN_PLANE_OFFSETS,
@@ -22,22 +22,6 @@ from radiome.features.texture.directions import (
 )
 
 ALL_DIMS = ExtractionSettings(texture={"dimensions": ("2D", "2_5D", "3D")})
-
-
-def _roi(levels: np.ndarray, mask: np.ndarray, n_levels: int | None = None, is_2d: bool = False) -> ROI:
-    levels = np.where(mask, levels, 0).astype(np.int32)
-    return ROI(
-        image=levels.astype(float), intensity_mask=mask, morphology_mask=mask, spacing=(1.0, 1.0, 1.0),
-        levels=levels, n_levels=int(n_levels or max(int(levels.max()), 1)), is_2d=is_2d,
-    )
-
-
-def _random_case(seed: int, shape=(4, 6, 7), n_levels=3, fill=0.7):
-    rng = np.random.default_rng(seed)
-    levels = rng.integers(1, n_levels + 1, size=shape)
-    mask = rng.random(shape) < fill
-    mask[tuple(rng.integers(0, s) for s in shape)] = True
-    return levels, mask
 
 
 def brute_force_runs(levels: np.ndarray, mask: np.ndarray, offset) -> Counter:
@@ -74,7 +58,7 @@ def _as_counter(m, vol, offsets_count: int, by_slice: bool, direction: int) -> C
 
 @pytest.mark.parametrize("seed", range(6))
 def test_runs_match_brute_force_in_every_direction(seed):
-    levels, mask = _random_case(seed)
+    levels, mask = random_levels(seed, n_levels=3)
     vol = code_levels(levels, mask, pad=1)
     for offsets, by_slice in ((IN_PLANE_OFFSETS, True), (IN_PLANE_OFFSETS, False), (OUT_OF_PLANE_OFFSETS, False)):
         m = glrlm.run_length_matrices(vol, offsets, by_slice=by_slice)
@@ -90,7 +74,7 @@ def test_runs_match_brute_force_in_every_direction(seed):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_runs_cover_every_voxel_once(seed):
-    levels, mask = _random_case(100 + seed, shape=(5, 9, 8), n_levels=4, fill=0.6)
+    levels, mask = random_levels(100 + seed, shape=(5, 9, 8), n_levels=4, fill=0.6)
     vol = code_levels(levels, mask, pad=1)
     m = glrlm.run_length_matrices(vol, neighbour_offsets("3D"), by_slice=False)
     covered = np.bincount(m.group, weights=m.count * (m.col + 1), minlength=m.n_groups)
@@ -122,7 +106,7 @@ def test_ordered_lines_keep_slices_apart():
 
 def test_uniform_volume_has_one_run_per_line():
     levels = np.full((2, 3, 4), 2)
-    roi = _roi(levels, np.ones(levels.shape, bool))
+    roi = texture_roi(levels, np.ones(levels.shape, bool))
     f = glrlm.compute(roi, ExtractionSettings(texture={"dimensions": ("2D",)}))
     # x runs of length 4 (3 per slice), y runs of length 3 (4 per slice): glnu_norm is 1
     assert f["rlm_glnu_norm_2D_avg"] == pytest.approx(1.0)
@@ -130,8 +114,8 @@ def test_uniform_volume_has_one_run_per_line():
 
 
 def test_single_slice_2d_and_2_5d_agree():
-    levels, mask = _random_case(7, shape=(1, 8, 9), n_levels=4)
-    roi = _roi(levels, mask, n_levels=4, is_2d=True)
+    levels, mask = random_levels(7, shape=(1, 8, 9), n_levels=4)
+    roi = texture_roi(levels, mask, n_levels=4, is_2d=True)
     f = glrlm.compute(roi, ExtractionSettings(texture={"dimensions": ("2D", "2_5D")}))
     for name in ("sre", "glnu", "r_perc", "rl_entr"):
         assert f[f"rlm_{name}_2D_avg"] == pytest.approx(f[f"rlm_{name}_2_5D_avg"])
@@ -139,20 +123,20 @@ def test_single_slice_2d_and_2_5d_agree():
 
 
 def test_3d_on_a_2d_image_is_refused():
-    levels, mask = _random_case(3, shape=(1, 5, 5))
+    levels, mask = random_levels(3, shape=(1, 5, 5), n_levels=3)
     with pytest.raises(DimensionalityError, match="2D"):
-        glrlm.compute(_roi(levels, mask, is_2d=True), ALL_DIMS)
+        glrlm.compute(texture_roi(levels, mask, is_2d=True), ALL_DIMS)
 
 
 def test_empty_mask_is_refused():
     levels = np.ones((2, 3, 3), dtype=int)
     with pytest.raises(EmptyMaskError):
-        glrlm.compute(_roi(levels, np.zeros(levels.shape, bool), n_levels=1), ALL_DIMS)
+        glrlm.compute(texture_roi(levels, np.zeros(levels.shape, bool), n_levels=1), ALL_DIMS)
 
 
 def test_family_spec_lists_every_returned_feature():
-    levels, mask = _random_case(11)
-    out = glrlm.compute(_roi(levels, mask), ALL_DIMS)
+    levels, mask = random_levels(11, n_levels=3)
+    out = glrlm.compute(texture_roi(levels, mask), ALL_DIMS)
     tags = [f.tag for f in glrlm.FAMILY.features]
     suffixes = [s for pair in AGGREGATIONS.values() for s in pair]
     assert sorted(out) == sorted(f"{t}_{s}" for t in tags for s in suffixes)
@@ -162,19 +146,14 @@ def test_family_spec_lists_every_returned_feature():
 
 def test_digital_phantom(digital_phantom_roi, digital_phantom_reference):
     out = glrlm.compute(digital_phantom_roi, ALL_DIMS)
-    expected = {k: v for k, v in digital_phantom_reference.items() if k.startswith("rlm_")}
+    expected, missed = reference_misses(out, digital_phantom_reference, "rlm_")
     assert len(expected) == 96
-    missed = {k: (out.get(k), v) for k, (v, tol) in expected.items() if not within_tolerance(out.get(k), v, tol)}
     assert not missed
 
 
 @pytest.mark.shared
-def test_ct_phantom_config_a():
-    from test_intensity_features import ct_config_a_roi
-
-    roi = ct_config_a_roi()
-    out = glrlm.compute(roi, ExtractionSettings(texture={"dimensions": ("2D", "2_5D")}))
-    expected = {k: v for k, v in load_ibsi_reference("ibsi_1_chest_config_a").items() if k.startswith("rlm_")}
+def test_ct_phantom_config_a(ct_config_a_roi):
+    out = glrlm.compute(ct_config_a_roi, ExtractionSettings(texture={"dimensions": ("2D", "2_5D")}))
+    expected, missed = reference_misses(out, load_ibsi_reference("ibsi_1_chest_config_a"), "rlm_")
     assert len(expected) == 64
-    missed = {k: (out.get(k), v, tol) for k, (v, tol) in expected.items() if not within_tolerance(out.get(k), v, tol)}
     assert not missed

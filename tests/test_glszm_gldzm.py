@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import deque
-from itertools import product
 
 import numpy as np
 import pytest
@@ -12,37 +11,14 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import ndimage as ndi
 
-from conftest import load_ibsi_reference, shared_data, within_tolerance
+from conftest import load_ibsi_reference
+from texture_helpers import bf_count_family, bf_offsets, reference_misses, split_dim, texture_roi, zone_case
 from radiome.config.settings import ExtractionSettings
 from radiome.errors import ConfigError, DimensionalityError
 from radiome.features import gldzm, glszm
-from radiome.features.roi import ROI
 from radiome.features.texture.zones import border_distance, label_zones
 
 ALL_DIMS = ExtractionSettings(texture={"dimensions": ("2D", "2_5D", "3D")})
-
-
-def _roi(levels, intensity_mask, morphology_mask=None, n_levels=None, is_2d=False):
-    intensity_mask = np.asarray(intensity_mask, dtype=bool)
-    morphology_mask = intensity_mask if morphology_mask is None else morphology_mask
-    lv = np.where(intensity_mask, levels, 0).astype(np.int32)
-    return ROI(
-        image=lv.astype(float), intensity_mask=intensity_mask, morphology_mask=morphology_mask,
-        spacing=(1.0, 1.0, 1.0), levels=lv, n_levels=int(n_levels or lv.max()), is_2d=is_2d,
-    )
-
-
-def _random_case(seed, shape=(4, 7, 8), n_levels=4, empty_slice=False, smooth=False):
-    rng = np.random.default_rng(seed)
-    morph = ndi.binary_opening(rng.random(shape) > 0.25) | (rng.random(shape) > 0.9)
-    if empty_slice:
-        morph[1] = False
-    field = rng.random(shape)
-    if smooth:
-        field = ndi.uniform_filter(field, 3)
-    levels = np.clip(np.floor((field - field.min()) / np.ptp(field) * n_levels).astype(int) + 1, 1, n_levels)
-    intensity = morph & (rng.random(shape) > 0.15)
-    return levels, intensity, morph
 
 
 # ---------------------------------------------------------------------------------------------
@@ -54,38 +30,17 @@ def _random_case(seed, shape=(4, 7, 8), n_levels=4, empty_slice=False, smooth=Fa
 def test_digital_phantom(family, digital_phantom_roi, digital_phantom_reference):
     out = family.compute(digital_phantom_roi, ALL_DIMS)
     prefix = family.FAMILY.features[0].tag.split("_")[0] + "_"
-    refs = {k: v for k, v in digital_phantom_reference.items() if k.startswith(prefix)}
+    refs, missed = reference_misses(out, digital_phantom_reference, prefix)
     assert len(refs) == 48
-    missed = {k: (out.get(k), ref) for k, ref in refs.items() if not within_tolerance(out.get(k), *ref)}
     assert not missed, missed
 
 
-def _ct_config_a_roi():
-    """IBSI CT phantom, configuration A (no interpolation, 2D), built by hand."""
-    import SimpleITK as sitk
-
-    from radiome.preprocess.discretise import discretise
-
-    base = shared_data("ibsi", "ibsi_1_ct_radiomics_phantom", "nifti")
-    img = np.round(sitk.GetArrayFromImage(sitk.ReadImage(str(base / "image" / "phantom.nii.gz"))).astype(float))
-    mask = sitk.GetArrayFromImage(sitk.ReadImage(str(base / "mask" / "mask.nii.gz"))).astype(bool)
-    int_mask = mask & (img >= -500) & (img <= 400)
-    d = discretise(img, int_mask, "fbs", bin_width=25, lower_bound=-500, upper_bound=400)
-    return ROI(
-        image=img, intensity_mask=int_mask, morphology_mask=mask, spacing=(3.0, 0.977, 0.977),
-        levels=d.levels, n_levels=d.n_levels, resegmentation_range=(-500.0, 400.0),
-    )
-
-
 @pytest.mark.shared
-def test_ct_phantom_config_a():
-    roi = _ct_config_a_roi()
-    ref = load_ibsi_reference("ibsi_1_chest_config_a")
+def test_ct_phantom_config_a(ct_config_a_roi):
     settings = ExtractionSettings(texture={"dimensions": ("2D", "2_5D")})
-    out = {**glszm.compute(roi, settings), **gldzm.compute(roi, settings)}
-    compared = {k: ref[k] for k in out if k in ref}
+    out = {**glszm.compute(ct_config_a_roi, settings), **gldzm.compute(ct_config_a_roi, settings)}
+    compared, missed = reference_misses(out, load_ibsi_reference("ibsi_1_chest_config_a"))
     assert len(compared) == 64
-    missed = {k: (out[k], r) for k, r in compared.items() if not within_tolerance(out[k], *r)}
     assert not missed, missed
 
 
@@ -98,16 +53,16 @@ def test_specs_and_keys(family):
     fam = family.FAMILY
     assert len(fam.features) == 16
     assert all(s.ibsi_code and len(s.ibsi_code) == 4 and s.formula for s in fam.features)
-    levels, intensity, morph = _random_case(0)
-    out = family.compute(_roi(levels, intensity, morph), ALL_DIMS)
+    levels, intensity, morph = zone_case(0)
+    out = family.compute(texture_roi(levels, intensity, morph), ALL_DIMS)
     assert set(out) == {f"{s.tag}_{d}" for s in fam.features for d in ("2D", "2_5D", "3D")}
-    only_3d = family.compute(_roi(levels, intensity, morph), ExtractionSettings())
+    only_3d = family.compute(texture_roi(levels, intensity, morph), ExtractionSettings())
     assert set(only_3d) == {f"{s.tag}_3D" for s in fam.features}
 
 
 def test_2d_image_refuses_3d_and_bad_distance():
-    levels, intensity, _ = _random_case(1, shape=(1, 6, 6))
-    roi = _roi(levels, intensity, is_2d=True)
+    levels, intensity, _ = zone_case(1, shape=(1, 6, 6))
+    roi = texture_roi(levels, intensity, is_2d=True)
     with pytest.raises(DimensionalityError, match="2D"):
         glszm.compute(roi, ExtractionSettings())
     assert glszm.compute(roi, ExtractionSettings(texture={"dimensions": ("2D",)}))
@@ -121,7 +76,7 @@ def test_2d_image_refuses_3d_and_bad_distance():
 
 def _bf_zones(levels, mask, by_slice):
     """Zones by breadth-first flood fill: list of (slice, level, [voxels])."""
-    offsets = [o for o in product((0,) if by_slice else (-1, 0, 1), (-1, 0, 1), (-1, 0, 1)) if any(o)]
+    offsets = bf_offsets(1, by_slice)
     seen = np.zeros(mask.shape, bool)
     zones = []
     for start in zip(*np.nonzero(mask)):
@@ -160,39 +115,6 @@ def _bf_distance(morph, by_slice):
     return dist
 
 
-def _bf_features(M, n_v):
-    """Manual formulas on a dense matrix M[i-1, j-1] (loops over elements)."""
-    n_s = M.sum()
-    ng, nj = M.shape
-    f = dict.fromkeys(("se", "le", "lge", "hge", "slge", "shge", "llge", "lhge", "gl_var", "j_var", "entr"), 0.0)
-    mu_i = sum((i + 1) * M[i, j] for i in range(ng) for j in range(nj)) / n_s
-    mu_j = sum((j + 1) * M[i, j] for i in range(ng) for j in range(nj)) / n_s
-    for i in range(ng):
-        for j in range(nj):
-            m, a, b = M[i, j], i + 1.0, j + 1.0
-            if m == 0:
-                continue
-            f["se"] += m / b**2
-            f["le"] += m * b**2
-            f["lge"] += m / a**2
-            f["hge"] += m * a**2
-            f["slge"] += m / (a * b) ** 2
-            f["shge"] += m * a**2 / b**2
-            f["llge"] += m * b**2 / a**2
-            f["lhge"] += m * a**2 * b**2
-            f["gl_var"] += (a - mu_i) ** 2 * m / n_s
-            f["j_var"] += (b - mu_j) ** 2 * m / n_s
-            f["entr"] -= m / n_s * np.log2(m / n_s)
-    for k in ("se", "le", "lge", "hge", "slge", "shge", "llge", "lhge"):
-        f[k] /= n_s
-    f["glnu"] = (M.sum(axis=1) ** 2).sum() / n_s
-    f["glnu_norm"] = f["glnu"] / n_s
-    f["jnu"] = (M.sum(axis=0) ** 2).sum() / n_s
-    f["jnu_norm"] = f["jnu"] / n_s
-    f["perc"] = n_s / n_v
-    return f
-
-
 def _bf_family(levels, intensity, morph, n_levels, distance_zones):
     """Brute-force feature values {dim: {generic: value}} of GLSZM or GLDZM."""
     out = {}
@@ -203,17 +125,8 @@ def _bf_family(levels, intensity, morph, n_levels, distance_zones):
             cols = [min(dist[v] for v in members) for _, _, members in zones]
         else:
             cols = [len(members) for _, _, members in zones]
-        n_cols = max(cols)
-        groups = sorted({z for z, _, _ in zones})
-        mats = {z: np.zeros((n_levels, n_cols)) for z in groups}
-        for (z, g, _), c in zip(zones, cols):
-            mats[z][g - 1, c - 1] += 1
-        if by_slice:
-            per = [_bf_features(mats[z], intensity[z].sum()) for z in groups]
-            out["2D"] = {k: np.mean([p[k] for p in per]) for k in per[0]}
-            out["2_5D"] = _bf_features(sum(mats.values()), intensity.sum())
-        else:
-            out["3D"] = _bf_features(mats[0], intensity.sum())
+        entries = [(z, g, c) for (z, g, _), c in zip(zones, cols)]
+        out.update(bf_count_family(entries, n_levels, intensity, by_slice))
     return out
 
 
@@ -223,12 +136,12 @@ _GENERIC = {glszm: {t: g for t, _, _, g, _ in glszm._FEATURES}, gldzm: {t: g for
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("family", [glszm, gldzm], ids=["glszm", "gldzm"])
 def test_brute_force(family, seed):
-    levels, intensity, morph = _random_case(seed, empty_slice=seed % 3 == 0, smooth=seed % 2 == 1)
+    levels, intensity, morph = zone_case(seed, empty_slice=seed % 3 == 0, smooth=seed % 2 == 1)
     n_levels = 5
-    out = family.compute(_roi(levels, intensity, morph, n_levels=n_levels), ALL_DIMS)
+    out = family.compute(texture_roi(levels, intensity, morph, n_levels=n_levels), ALL_DIMS)
     expected = _bf_family(levels, intensity, morph, n_levels, distance_zones=family is gldzm)
     for key, value in out.items():
-        tag, dim = key.rsplit("_", 1) if not key.endswith("_2_5D") else (key[:-5], "2_5D")
+        tag, dim = split_dim(key)
         assert value == pytest.approx(expected[dim][_GENERIC[family][tag]], rel=1e-9, abs=1e-12), key
 
 
@@ -246,7 +159,7 @@ def test_distance_map_matches_iterative_erosion():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_matrix_sums(seed):
-    levels, intensity, morph = _random_case(seed, shape=(6, 15, 13), n_levels=6, smooth=True)
+    levels, intensity, morph = zone_case(seed, shape=(6, 15, 13), n_levels=6, smooth=True)
     for by_slice in (True, False):
         s_z, s_i, s_j = glszm.size_zone_entries(levels, intensity, 6, by_slice=by_slice)
         d_z, d_i, d_j = gldzm.distance_zone_entries(levels, intensity, morph, 6, by_slice=by_slice)
@@ -264,11 +177,11 @@ def test_matrix_sums(seed):
 
 
 def test_rotation_and_flip_invariance():
-    levels, intensity, morph = _random_case(11, shape=(5, 9, 12), smooth=True)
+    levels, intensity, morph = zone_case(11, shape=(5, 9, 12), smooth=True)
     rois = [
-        _roi(levels, intensity, morph, n_levels=4),
-        _roi(np.rot90(levels, 1, (1, 2)), np.rot90(intensity, 1, (1, 2)), np.rot90(morph, 1, (1, 2)), n_levels=4),
-        _roi(levels[::-1, :, ::-1], intensity[::-1, :, ::-1], morph[::-1, :, ::-1], n_levels=4),
+        texture_roi(levels, intensity, morph, n_levels=4),
+        texture_roi(np.rot90(levels, 1, (1, 2)), np.rot90(intensity, 1, (1, 2)), np.rot90(morph, 1, (1, 2)), n_levels=4),
+        texture_roi(levels[::-1, :, ::-1], intensity[::-1, :, ::-1], morph[::-1, :, ::-1], n_levels=4),
     ]
     for family in (glszm, gldzm):
         ref = family.compute(rois[0], ALL_DIMS)

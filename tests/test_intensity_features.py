@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pytest
-from conftest import load_ibsi_reference, shared_data, within_tolerance
+from conftest import load_ibsi_reference, within_tolerance
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,28 +21,6 @@ FAMILIES = {"stat_": stat, "ih_": ih, "ivh_": ivh}
 #: IBSI digital-phantom / integer-CT convention: intensity-volume histogram without
 #: discretisation (radiome's default is 1000 fixed bins, which suits every modality).
 NO_IVH_BINS = ExtractionSettings(ivh_discretisation={"method": "none", "n_bins": None})
-
-
-@lru_cache(maxsize=1)
-def ct_config_a_roi() -> ROI:
-    """The IBSI-1 CT phantom under configuration A, built by hand (no interpolation).
-
-    Intensities rounded to integers; intensity mask = GTV and -500 <= HU <= 400; fixed bin size
-    25 HU from -500. Shared with the GLCM and GLRLM tests.
-    """
-    import SimpleITK as sitk
-
-    base = shared_data("ibsi", "ibsi_1_ct_radiomics_phantom", "nifti")
-    image = sitk.ReadImage(str(base / "image" / "phantom.nii.gz"), sitk.sitkFloat32)
-    mask = sitk.ReadImage(str(base / "mask" / "mask.nii.gz"), sitk.sitkFloat32)
-    img = np.round(sitk.GetArrayFromImage(image)).astype(np.float64)
-    morph = sitk.GetArrayFromImage(mask) > 0.5
-    intensity = morph & (img >= -500) & (img <= 400)
-    d = discretise(img, intensity, "fbs", bin_width=25, lower_bound=-500, upper_bound=400)
-    return ROI(
-        image=img, intensity_mask=intensity, morphology_mask=morph, spacing=tuple(image.GetSpacing()[::-1]),
-        levels=d.levels, n_levels=d.n_levels, resegmentation_range=(-500.0, 400.0), is_2d=False,
-    )
 
 
 def _roi(image: np.ndarray, mask: np.ndarray | None = None, levels: np.ndarray | None = None, n_levels=None,
@@ -80,10 +56,10 @@ def test_digital_phantom_ivh_auc(digital_phantom_roi):
 
 @pytest.mark.shared
 @pytest.mark.parametrize("prefix,count", [("stat_", 18), ("ih_", 23), ("ivh_", 6)])
-def test_ct_phantom_config_a(prefix, count):
+def test_ct_phantom_config_a(prefix, count, ct_config_a_roi):
     reference = load_ibsi_reference("ibsi_1_chest_config_a")
     # configuration A: IVH without discretisation, range = re-segmentation range [-500, 400]
-    out = FAMILIES[prefix].compute(ct_config_a_roi(), NO_IVH_BINS)
+    out = FAMILIES[prefix].compute(ct_config_a_roi, NO_IVH_BINS)
     assert sum(k.startswith(prefix) for k in reference) == count
     assert not _misses(out, reference, prefix)
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import load_ibsi_reference, shared_data, within_tolerance
+from conftest import load_ibsi_reference, within_tolerance
 
 from radiome.config.settings import ExtractionSettings
 from radiome.errors import DimensionalityError, EmptyMaskError
@@ -45,32 +45,6 @@ def test_digital_phantom_reference(digital_phantom_roi, digital_phantom_referenc
     missed = {t: (values.get(t), r) for t, r in refs.items()
               if not within_tolerance(values.get(t), *r)}
     assert not missed
-
-
-@pytest.fixture(scope="module")
-def ct_config_a_roi():
-    """IBSI CT phantom, configuration A: no interpolation, re-segmentation [-500, 400] HU.
-
-    Built by hand (the preprocessing pipeline is another module's job): intensities rounded,
-    image cropped with a 10 mm margin around the mask, intensity mask re-segmented.
-    """
-    import SimpleITK as sitk
-
-    base = shared_data("ibsi", "ibsi_1_ct_radiomics_phantom", "nifti")
-    itk = sitk.ReadImage(str(base / "image" / "phantom.nii.gz"))
-    image = np.rint(sitk.GetArrayFromImage(itk).astype(np.float64))
-    mask = sitk.GetArrayFromImage(sitk.ReadImage(str(base / "mask" / "mask.nii.gz"))) > 0
-    spacing = tuple(float(s) for s in itk.GetSpacing()[::-1])
-    idx = np.argwhere(mask)
-    margin = np.ceil(10.0 / np.array(spacing)).astype(int)
-    lo = np.maximum(idx.min(axis=0) - margin, 0)
-    hi = np.minimum(idx.max(axis=0) + margin + 1, mask.shape)
-    box = tuple(slice(a, b) for a, b in zip(lo, hi))
-    image, mask = image[box], mask[box]
-    intensity_mask = mask & (image >= -500) & (image <= 400)
-    d = discretise(image, intensity_mask, "fbs", bin_width=25.0, lower_bound=-500.0)
-    return ROI(image=image, intensity_mask=intensity_mask, morphology_mask=mask, spacing=spacing,
-               levels=d.levels, n_levels=d.n_levels, resegmentation_range=(-500.0, 400.0))
 
 
 @pytest.mark.shared

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import product
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,11 +9,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import ndimage as ndi
 
-from conftest import load_ibsi_reference, shared_data, within_tolerance
+from conftest import load_ibsi_reference
+from texture_helpers import bf_count_family, bf_offsets, reference_misses, split_dim, texture_roi, zone_case
 from radiome.config.settings import ExtractionSettings
 from radiome.errors import ConfigError
 from radiome.features import ngldm, ngtdm
-from radiome.features.roi import ROI
 
 ALL_DIMS = ("2D", "2_5D", "3D")
 
@@ -24,27 +22,6 @@ def _settings(dims=ALL_DIMS, distance=1, coarseness=0):
     return ExtractionSettings(
         texture={"dimensions": dims, "distance": distance, "ngldm_coarseness": coarseness}
     )
-
-
-def _roi(levels, mask, n_levels):
-    mask = np.asarray(mask, dtype=bool)
-    lv = np.where(mask, levels, 0).astype(np.int32)
-    return ROI(
-        image=lv.astype(float), intensity_mask=mask, morphology_mask=mask,
-        spacing=(1.0, 1.0, 1.0), levels=lv, n_levels=n_levels,
-    )
-
-
-def _random_case(seed, shape=(4, 7, 8), n_levels=4, empty_slice=False, smooth=False):
-    rng = np.random.default_rng(seed)
-    mask = ndi.binary_opening(rng.random(shape) > 0.25) | (rng.random(shape) > 0.9)
-    if empty_slice:
-        mask[1] = False
-    field = rng.random(shape)
-    if smooth:
-        field = ndi.uniform_filter(field, 3)
-    levels = np.clip(np.floor((field - field.min()) / np.ptp(field) * n_levels).astype(int) + 1, 1, n_levels)
-    return levels, mask
 
 
 # ---------------------------------------------------------------------------------------------
@@ -56,38 +33,17 @@ def _random_case(seed, shape=(4, 7, 8), n_levels=4, empty_slice=False, smooth=Fa
 def test_digital_phantom(family, n_refs, digital_phantom_roi, digital_phantom_reference):
     out = family.compute(digital_phantom_roi, _settings())
     prefix = family.FAMILY.features[0].tag.split("_")[0] + "_"
-    refs = {k: v for k, v in digital_phantom_reference.items() if k.startswith(prefix)}
+    refs, missed = reference_misses(out, digital_phantom_reference, prefix)
     assert len(refs) == n_refs
-    missed = {k: (out.get(k), ref) for k, ref in refs.items() if not within_tolerance(out.get(k), *ref)}
     assert not missed, missed
 
 
-def _ct_config_a_roi():
-    """IBSI CT phantom, configuration A (no interpolation, 2D), built by hand."""
-    import SimpleITK as sitk
-
-    from radiome.preprocess.discretise import discretise
-
-    base = shared_data("ibsi", "ibsi_1_ct_radiomics_phantom", "nifti")
-    img = np.round(sitk.GetArrayFromImage(sitk.ReadImage(str(base / "image" / "phantom.nii.gz"))).astype(float))
-    mask = sitk.GetArrayFromImage(sitk.ReadImage(str(base / "mask" / "mask.nii.gz"))).astype(bool)
-    int_mask = mask & (img >= -500) & (img <= 400)
-    d = discretise(img, int_mask, "fbs", bin_width=25, lower_bound=-500, upper_bound=400)
-    return ROI(
-        image=img, intensity_mask=int_mask, morphology_mask=mask, spacing=(3.0, 0.977, 0.977),
-        levels=d.levels, n_levels=d.n_levels, resegmentation_range=(-500.0, 400.0),
-    )
-
-
 @pytest.mark.shared
-def test_ct_phantom_config_a():
-    roi = _ct_config_a_roi()
-    ref = load_ibsi_reference("ibsi_1_chest_config_a")
+def test_ct_phantom_config_a(ct_config_a_roi):
     settings = _settings(("2D", "2_5D"))
-    out = {**ngtdm.compute(roi, settings), **ngldm.compute(roi, settings)}
-    compared = {k: ref[k] for k in out if k in ref}
+    out = {**ngtdm.compute(ct_config_a_roi, settings), **ngldm.compute(ct_config_a_roi, settings)}
+    compared, missed = reference_misses(out, load_ibsi_reference("ibsi_1_chest_config_a"))
     assert len(compared) == 44
-    missed = {k: (out[k], r) for k, r in compared.items() if not within_tolerance(out[k], *r)}
     assert not missed, missed
 
 
@@ -100,15 +56,15 @@ def test_specs_and_keys(family, n):
     fam = family.FAMILY
     assert len(fam.features) == n
     assert all(s.ibsi_code and len(s.ibsi_code) == 4 and s.formula for s in fam.features)
-    levels, mask = _random_case(0)
-    out = family.compute(_roi(levels, mask, 4), _settings())
+    levels, _, mask = zone_case(0)
+    out = family.compute(texture_roi(levels, mask, n_levels=4), _settings())
     assert set(out) == {f"{s.tag}_{d}" for s in fam.features for d in ALL_DIMS}
 
 
 def test_negative_coarseness_rejected():
-    levels, mask = _random_case(0)
+    levels, _, mask = zone_case(0)
     with pytest.raises(ConfigError, match="coarseness"):
-        ngldm.compute(_roi(levels, mask, 4), _settings(coarseness=-1))
+        ngldm.compute(texture_roi(levels, mask, n_levels=4), _settings(coarseness=-1))
 
 
 def test_ngtdm_edge_cases():
@@ -119,7 +75,7 @@ def test_ngtdm_edge_cases():
     lv = np.zeros((1, 5, 5), int)
     lv[0, 0, 0] = 1
     lv[0, 2, 2] = 2
-    out = ngtdm.compute(_roi(lv, lv > 0, 2), _settings(("3D",)))
+    out = ngtdm.compute(texture_roi(lv, lv > 0, n_levels=2), _settings(("3D",)))
     assert all(np.isnan(v) for v in out.values())
     s, n = ngtdm.ngtdm_matrix(lv, lv > 0, 2, by_slice=False)
     assert n.sum() == 0
@@ -127,11 +83,6 @@ def test_ngtdm_edge_cases():
 
 # ---------------------------------------------------------------------------------------------
 # brute force: neighbourhoods voxel by voxel, features straight from the manual's formulas
-
-
-def _offsets(delta, by_slice):
-    zr = (0,) if by_slice else range(-delta, delta + 1)
-    return [o for o in product(zr, range(-delta, delta + 1), range(-delta, delta + 1)) if any(o)]
 
 
 def _inside(w, shape):
@@ -142,7 +93,7 @@ def _bf_ngtdm(levels, mask, n_levels, delta, by_slice):
     groups = mask.shape[0] if by_slice else 1
     s, n = np.zeros((groups, n_levels)), np.zeros((groups, n_levels))
     for v in zip(*np.nonzero(mask)):
-        nb = [levels[w] for o in _offsets(delta, by_slice)
+        nb = [levels[w] for o in bf_offsets(delta, by_slice)
               if _inside(w := tuple(a + b for a, b in zip(v, o)), mask.shape) and mask[w]]
         if nb:
             g = v[0] if by_slice else 0
@@ -173,46 +124,18 @@ def _bf_ngtdm_features(s, n):
 def _bf_ngldm(levels, mask, delta, alpha, by_slice):
     entries = []
     for v in zip(*np.nonzero(mask)):
-        j = 1 + sum(1 for o in _offsets(delta, by_slice)
+        j = 1 + sum(1 for o in bf_offsets(delta, by_slice)
                     if _inside(w := tuple(a + b for a, b in zip(v, o)), mask.shape)
                     and mask[w] and abs(int(levels[w]) - int(levels[v])) <= alpha)
         entries.append((v[0] if by_slice else 0, levels[v], j))
     return entries
 
 
-def _bf_count_features(M, n_v):
-    n_s = M.sum()
-    P = M / n_s
-    i = np.arange(1, M.shape[0] + 1, dtype=float)[:, None]
-    j = np.arange(1, M.shape[1] + 1, dtype=float)[None, :]
-    nz = P > 0
-    return {
-        "ngl_lde": (M / j**2).sum() / n_s, "ngl_hde": (M * j**2).sum() / n_s,
-        "ngl_lgce": (M / i**2).sum() / n_s, "ngl_hgce": (M * i**2).sum() / n_s,
-        "ngl_ldlge": (M / (i**2 * j**2)).sum() / n_s, "ngl_ldhge": (M * i**2 / j**2).sum() / n_s,
-        "ngl_hdlge": (M * j**2 / i**2).sum() / n_s, "ngl_hdhge": (M * i**2 * j**2).sum() / n_s,
-        "ngl_glnu": (M.sum(1) ** 2).sum() / n_s, "ngl_glnu_norm": (M.sum(1) ** 2).sum() / n_s**2,
-        "ngl_dcnu": (M.sum(0) ** 2).sum() / n_s, "ngl_dcnu_norm": (M.sum(0) ** 2).sum() / n_s**2,
-        "ngl_dc_perc": n_s / n_v,
-        "ngl_gl_var": ((i - (i * P).sum()) ** 2 * P).sum(),
-        "ngl_dc_var": ((j - (j * P).sum()) ** 2 * P).sum(),
-        "ngl_dc_entr": -(P[nz] * np.log2(P[nz])).sum(),
-        "ngl_dc_energy": (P**2).sum(),
-    }
-
-
-def _split(key):
-    for dim in ("_2_5D", "_2D", "_3D"):
-        if key.endswith(dim):
-            return key[: -len(dim)], dim[1:]
-    raise AssertionError(key)
-
-
 @pytest.mark.parametrize("seed,delta", [(0, 1), (1, 1), (2, 2), (3, 1), (4, 2), (5, 1)])
 def test_ngtdm_brute_force(seed, delta):
     n_levels = 5
-    levels, mask = _random_case(seed, empty_slice=seed % 3 == 0, smooth=seed % 2 == 1)
-    out = ngtdm.compute(_roi(levels, mask, n_levels), _settings(distance=delta))
+    levels, _, mask = zone_case(seed, empty_slice=seed % 3 == 0, smooth=seed % 2 == 1)
+    out = ngtdm.compute(texture_roi(levels, mask, n_levels=n_levels), _settings(distance=delta))
     expected = {}
     s2, n2 = _bf_ngtdm(levels, mask, n_levels, delta, by_slice=True)
     per = [_bf_ngtdm_features(s2[z], n2[z]) for z in range(len(n2)) if n2[z].sum() > 0]
@@ -225,34 +148,26 @@ def test_ngtdm_brute_force(seed, delta):
         np.testing.assert_allclose(s, s_bf, rtol=1e-12, atol=1e-12)
         np.testing.assert_array_equal(n, n_bf)
     for key, value in out.items():
-        tag, dim = _split(key)
+        tag, dim = split_dim(key)
         assert value == pytest.approx(expected[dim][tag[4:]], rel=1e-9, abs=1e-12), key
 
 
 @pytest.mark.parametrize("seed,delta,alpha", [(0, 1, 0), (1, 1, 1), (2, 2, 0), (3, 2, 1), (4, 1, 2)])
 def test_ngldm_brute_force(seed, delta, alpha):
     n_levels = 5
-    levels, mask = _random_case(seed, empty_slice=seed % 3 == 0, smooth=seed % 2 == 1)
-    out = ngldm.compute(_roi(levels, mask, n_levels), _settings(distance=delta, coarseness=alpha))
+    levels, _, mask = zone_case(seed, empty_slice=seed % 3 == 0, smooth=seed % 2 == 1)
+    out = ngldm.compute(texture_roi(levels, mask, n_levels=n_levels), _settings(distance=delta, coarseness=alpha))
     expected = {}
     for by_slice in (True, False):
         entries = _bf_ngldm(levels, mask, delta, alpha, by_slice)
         z, i, j = ngldm.dependence_entries(levels, mask, delta, alpha, by_slice=by_slice)
         assert sorted(zip(z.tolist(), i.tolist(), j.tolist())) == sorted(
             (int(a), int(b), int(c)) for a, b, c in entries)
-        n_j = max(e[2] for e in entries)
-        mats = {}
-        for zz, ii, jj in entries:
-            mats.setdefault(zz, np.zeros((n_levels, n_j)))[ii - 1, jj - 1] += 1
-        if by_slice:
-            per = [_bf_count_features(mats[zz], mask[zz].sum()) for zz in sorted(mats)]
-            expected["2D"] = {k: np.mean([p[k] for p in per]) for k in per[0]}
-            expected["2_5D"] = _bf_count_features(sum(mats.values()), mask.sum())
-        else:
-            expected["3D"] = _bf_count_features(mats[0], mask.sum())
+        expected.update(bf_count_family(entries, n_levels, mask, by_slice))
+    generic = {tag: g for tag, _, _, g, _ in ngldm._FEATURES}
     for key, value in out.items():
-        tag, dim = _split(key)
-        assert value == pytest.approx(expected[dim][tag], rel=1e-9, abs=1e-12), key
+        tag, dim = split_dim(key)
+        assert value == pytest.approx(expected[dim][generic[tag]], rel=1e-9, abs=1e-12), key
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,7 +176,7 @@ def test_ngldm_brute_force(seed, delta, alpha):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_matrix_sums(seed):
-    levels, mask = _random_case(seed, shape=(6, 15, 13), n_levels=6, smooth=True)
+    levels, _, mask = zone_case(seed, shape=(6, 15, 13), n_levels=6, smooth=True)
     for by_slice in (True, False):
         # NGLDM: one neighbourhood per voxel (N_s = N_v), dependence between 1 and the neighbourhood size
         z, i, j = ngldm.dependence_entries(levels, mask, 1, 0, by_slice=by_slice)
@@ -281,11 +196,11 @@ def test_matrix_sums(seed):
 
 
 def test_rotation_and_flip_invariance():
-    levels, mask = _random_case(11, shape=(5, 9, 12), smooth=True)
+    levels, _, mask = zone_case(11, shape=(5, 9, 12), smooth=True)
     rois = [
-        _roi(levels, mask, 4),
-        _roi(np.rot90(levels, 1, (1, 2)), np.rot90(mask, 1, (1, 2)), 4),
-        _roi(levels[::-1, :, ::-1], mask[::-1, :, ::-1], 4),
+        texture_roi(levels, mask, n_levels=4),
+        texture_roi(np.rot90(levels, 1, (1, 2)), np.rot90(mask, 1, (1, 2)), n_levels=4),
+        texture_roi(levels[::-1, :, ::-1], mask[::-1, :, ::-1], n_levels=4),
     ]
     for family in (ngtdm, ngldm):
         ref = family.compute(rois[0], _settings())

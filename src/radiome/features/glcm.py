@@ -15,10 +15,11 @@ Matrices are aggregated as described in :mod:`radiome.features.texture.direction
 returned as ``cm_<feature>_<2D_avg|2D_comb|2_5D_avg|2_5D_comb|3D_avg|3D_comb>``.
 
 Why hand-written: the IBSI slice/direction aggregations over a masked volume are not
-available in any maintained library; the matrices are built with one ``np.bincount`` over
-(slice, i, j) keys per direction, looking up each ROI voxel's neighbour in the flat padded
-array and all features are computed from
-the sparse entries with grouped sums, without a loop over voxels or matrices.
+available in any maintained library; the matrices are built with one grouped count
+(:func:`~radiome.features.texture.directions.sum_by_key`) over (slice, i, j) keys per
+direction, looking up each ROI voxel's neighbour in the flat padded array, and all features
+are computed from the sparse entries with grouped sums, without a loop over voxels or
+matrices.
 
 Edge cases IBSI leaves open: correlation of a matrix with a single grey level (zero
 marginal variance) is 1 (as in MIRP and PyRadiomics); information correlation 1 with zero

@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from radiome.features.registry import FamilySpec, FeatureSpec
+from radiome.features.registry import FamilySpec
 from radiome.features.texture.zones import (
     border_distance,
-    count_features_by_dimension,
+    count_family_features,
+    count_feature_specs,
     crop_to,
     label_zones,
     requested_dimensions,
@@ -123,30 +124,21 @@ def compute(roi: "ROI", settings: "ExtractionSettings") -> dict[str, float]:
     dict
         ``{'dzm_<feature>_<2D|2_5D|3D>': value}``.
     """
-    dims = requested_dimensions(roi, settings)
+    dims = requested_dimensions(roi, settings, "gldzm")
     int_mask = np.asarray(roi.intensity_mask, dtype=bool)
     morph_mask = np.asarray(roi.morphology_mask, dtype=bool)
     _, int_mask, morph_mask, levels = crop_to(int_mask | morph_mask, int_mask, morph_mask, roi.levels)
-    out: dict[str, float] = {}
-    for by_slice in (True, False):
-        if not any((d == "3D") != by_slice for d in dims):
-            continue
-        slice_index, i, j = distance_zone_entries(
-            levels, int_mask, morph_mask, roi.n_levels, by_slice=by_slice
-        )
-        n_voxels = int_mask.sum(axis=(1, 2)) if by_slice else np.array([int_mask.sum()])
-        values = count_features_by_dimension(
-            dims, by_slice=by_slice, slice_index=slice_index, i=i, j=j, n_voxels=n_voxels
-        )
-        for dim, feats in values.items():
-            for tag, _, _, generic, _ in _FEATURES:
-                out[f"{tag}_{dim}"] = feats[generic]
-    return out
+    return count_family_features(
+        dims,
+        int_mask,
+        lambda by_slice: distance_zone_entries(levels, int_mask, morph_mask, roi.n_levels, by_slice=by_slice),
+        _FEATURES,
+    )
 
 
 FAMILY = FamilySpec(
     name="gldzm",
     ibsi_code="VMDZ",
-    features=tuple(FeatureSpec(tag, name, code, formula) for tag, name, code, _, formula in _FEATURES),
+    features=count_feature_specs(_FEATURES),
     compute=compute,
 )

@@ -41,6 +41,7 @@ from radiome.features.texture.directions import (
     sum_by_key,
     sum_entries,
 )
+from radiome.features.texture.zones import count_matrix_features
 
 if TYPE_CHECKING:
     from radiome.config.settings import ExtractionSettings
@@ -177,8 +178,20 @@ def run_length_matrices(vol: CodedVolume, offsets: np.ndarray, by_slice: bool) -
     return sum_entries(keys, np.concatenate([p[2] for p in parts]), n_slices * n_off, n_codes, n_len, n_vox)
 
 
+#: The generic count-matrix feature (:data:`~radiome.features.texture.zones.COUNT_FEATURES`)
+#: that each GLRLM feature is, by tag without the ``rlm_`` prefix.
+_GENERIC = {
+    "sre": "se", "lre": "le", "lgre": "lge", "hgre": "hge", "srlge": "slge", "srhge": "shge",
+    "lrlge": "llge", "lrhge": "lhge", "glnu": "glnu", "glnu_norm": "glnu_norm", "rlnu": "jnu",
+    "rlnu_norm": "jnu_norm", "r_perc": "perc", "gl_var": "gl_var", "rl_var": "j_var", "rl_entr": "entr",
+}
+
+
 def glrlm_features(m: SparseMatrices, values: np.ndarray) -> dict[str, np.ndarray]:
     """All GLRLM features of every matrix in a stack.
+
+    The GLRLM features are the count-matrix features that GLSZM, GLDZM and NGLDM share, with
+    run lengths as columns (:func:`~radiome.features.texture.zones.count_matrix_features`).
 
     Parameters
     ----------
@@ -191,49 +204,14 @@ def glrlm_features(m: SparseMatrices, values: np.ndarray) -> dict[str, np.ndarra
     Returns
     -------
     dict
-        ``{tag: array of n_groups values}`` (tags without the ``rlm_`` prefix).
+        ``{tag: array of n_groups values}`` (tags without the ``rlm_`` prefix); ``nan`` for
+        empty matrices.
     """
-    n_groups, g = m.n_groups, m.group
-    r = m.count
-    i = values[m.row]
-    j = m.col.astype(np.float64) + 1.0
-    ns = m.totals
-    safe = np.where(ns > 0, ns, 1.0)
-
-    def gsum(w: np.ndarray) -> np.ndarray:
-        return np.bincount(g, weights=w, minlength=n_groups)
-
-    i2, j2 = i * i, j * j
-    out: dict[str, np.ndarray] = {
-        "sre": gsum(r / j2) / safe,
-        "lre": gsum(r * j2) / safe,
-        "lgre": gsum(r / i2) / safe,
-        "hgre": gsum(r * i2) / safe,
-        "srlge": gsum(r / (i2 * j2)) / safe,
-        "srhge": gsum(r * i2 / j2) / safe,
-        "lrlge": gsum(r * j2 / i2) / safe,
-        "lrhge": gsum(r * i2 * j2) / safe,
-    }
-    n_codes = values.size
-    r_i = np.bincount(g * n_codes + m.row, weights=r, minlength=n_groups * n_codes).reshape(n_groups, n_codes)
-    n_len = int(m.col.max()) + 1 if m.col.size else 1
-    r_j = np.bincount(g * n_len + m.col, weights=r, minlength=n_groups * n_len).reshape(n_groups, n_len)
-    glnu = (r_i**2).sum(axis=1)
-    rlnu = (r_j**2).sum(axis=1)
-    out["glnu"] = glnu / safe
-    out["glnu_norm"] = glnu / safe**2
-    out["rlnu"] = rlnu / safe
-    out["rlnu_norm"] = rlnu / safe**2
-    n_vox = m.n_voxels if m.n_voxels is not None else np.full(n_groups, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["r_perc"] = ns / n_vox
-    p = r / safe[g]
-    mu_i = gsum(i * p)
-    mu_j = gsum(j * p)
-    out["gl_var"] = gsum((i - mu_i[g]) ** 2 * p)
-    out["rl_var"] = gsum((j - mu_j[g]) ** 2 * p)
-    out["rl_entr"] = -gsum(p * np.log2(p))
-    return out
+    n_voxels = m.n_voxels if m.n_voxels is not None else np.full(m.n_groups, np.nan)
+    feats = count_matrix_features(
+        m.group, values[m.row].astype(np.int64), m.col + 1, m.count, n_voxels, m.n_groups, unique=True
+    )
+    return {name: feats[generic] for name, generic in _GENERIC.items()}
 
 
 def compute(roi: "ROI", settings: "ExtractionSettings") -> dict[str, float]:

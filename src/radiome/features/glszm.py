@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from radiome.features.registry import FamilySpec, FeatureSpec
+from radiome.features.registry import FamilySpec
 from radiome.features.texture.zones import (
-    count_features_by_dimension,
+    count_family_features,
+    count_feature_specs,
     crop_to,
     label_zones,
     requested_dimensions,
@@ -104,26 +105,16 @@ def compute(roi: "ROI", settings: "ExtractionSettings") -> dict[str, float]:
     dict
         ``{'szm_<feature>_<2D|2_5D|3D>': value}``.
     """
-    dims = requested_dimensions(roi, settings)
+    dims = requested_dimensions(roi, settings, "glszm")
     mask, levels = crop_to(np.asarray(roi.intensity_mask, dtype=bool), roi.levels)
-    out: dict[str, float] = {}
-    for by_slice in (True, False):
-        if not any((d == "3D") != by_slice for d in dims):
-            continue
-        slice_index, i, j = size_zone_entries(levels, mask, roi.n_levels, by_slice=by_slice)
-        n_voxels = mask.sum(axis=(1, 2)) if by_slice else np.array([mask.sum()])
-        values = count_features_by_dimension(
-            dims, by_slice=by_slice, slice_index=slice_index, i=i, j=j, n_voxels=n_voxels
-        )
-        for dim, feats in values.items():
-            for tag, _, _, generic, _ in _FEATURES:
-                out[f"{tag}_{dim}"] = feats[generic]
-    return out
+    return count_family_features(
+        dims, mask, lambda by_slice: size_zone_entries(levels, mask, roi.n_levels, by_slice=by_slice), _FEATURES
+    )
 
 
 FAMILY = FamilySpec(
     name="glszm",
     ibsi_code="9SAK",
-    features=tuple(FeatureSpec(tag, name, code, formula) for tag, name, code, _, formula in _FEATURES),
+    features=count_feature_specs(_FEATURES),
     compute=compute,
 )

@@ -181,7 +181,8 @@ def histogram_features(counts: np.ndarray) -> dict[str, float]:
 def compute(roi: "ROI", settings: "ExtractionSettings") -> dict[str, float]:
     """Intensity histogram features of the discretised levels ``roi.levels`` in the intensity mask.
 
-    The histogram has ``roi.n_levels`` bins (:math:`N_g`); ``settings`` is not used (the
+    The histogram has ``roi.n_levels`` bins (:math:`N_g`; more if a level in the mask exceeds
+    it); ``settings`` is not used (the
     discretisation has already been applied to ``roi.levels``).
     """
     x = roi.levels[roi.intensity_mask]

@@ -12,8 +12,9 @@ How :math:`\\mathbf{X}_{d,gl}`, :math:`\\mathbf{G}` and :math:`w_d` are found de
 
 ``'none'`` - calibrated, discrete intensities (CT; IBSI configurations A, B, D)
     :math:`\\mathbf{X}_{d,gl} = \\mathbf{X}_{gl}` (integers), :math:`w_d = 1`;
-    :math:`\\mathbf{G}` is the re-segmentation range (``roi.resegmentation_range``), an open
-    bound replaced by the ROI minimum or maximum; without a range,
+    :math:`\\mathbf{G}` is the re-segmentation range (``roi.resegmentation_range``; its lower
+    bound replaced by ``lower_bound`` if set), an open bound replaced by the ROI minimum or
+    maximum; without a range,
     :math:`\\mathbf{G} = [\\min \\mathbf{X}_{gl}, \\max \\mathbf{X}_{gl}]`.
 ``'fbs'`` - calibrated, continuous intensities (PET; configuration C, 2.5 HU)
     fixed bin size :math:`w_b` from :math:`X_{gl,min}` (``lower_bound`` if set, else the

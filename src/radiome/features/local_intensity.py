@@ -25,6 +25,7 @@ from scipy.signal import fftconvolve
 
 from radiome.errors import EmptyMaskError
 from radiome.features.registry import FamilySpec, FeatureSpec
+from radiome.preprocess.crop import crop_box
 
 if TYPE_CHECKING:
     from radiome.config.settings import ExtractionSettings
@@ -103,14 +104,10 @@ def local_mean_map(
     """
     img = np.asarray(image, dtype=np.float64)
     mask = np.asarray(mask, dtype=bool)
-    idx = np.argwhere(mask)
-    if idx.size == 0:
+    if not mask.any():
         raise EmptyMaskError("The intensity mask is empty: local intensity peaks are undefined.")
     kernel = sphere_kernel(spacing).astype(np.float64)
-    half = np.array(kernel.shape) // 2
-    lo = np.maximum(idx.min(axis=0) - half, 0)
-    hi = np.minimum(idx.max(axis=0) + half + 1, img.shape)
-    box = tuple(slice(a, b) for a, b in zip(lo, hi))
+    box = crop_box(mask, [h // 2 for h in kernel.shape])
     sums = fftconvolve(img[box], kernel, mode="same")
     counts = np.rint(fftconvolve(np.ones(img[box].shape), kernel, mode="same"))
     out = np.full(img.shape, np.nan)

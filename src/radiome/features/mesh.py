@@ -4,7 +4,9 @@ The triangle mesh comes from scikit-image's marching cubes (Lewiner variant), wh
 suggests. What no library provides in the form IBSI defines is written here: the mesh volume
 by signed tetrahedra, the maximum vertex distance over the convex hull, the ellipsoid surface
 area by the Legendre series that IBSI prescribes (20 terms), and the minimum-volume enclosing
-ellipsoid by Khachiyan's algorithm with Todd and Yildirim's away steps.
+ellipsoid by Khachiyan's algorithm with Todd and Yildirim's away steps. The voxel positions and
+their PCA eigenvalues (the axes of the approximate enclosing ellipsoid) serve both the 3D
+morphology and the 2D shape set.
 
 All coordinates are in mm, in the axis order of the input arrays, ``(z, y, x)``.
 """
@@ -19,9 +21,12 @@ from scipy.spatial import ConvexHull
 from scipy.spatial.distance import cdist
 
 from radiome.errors import EmptyMaskError, FeatureError
+from radiome.preprocess.crop import bounding_box
 
 __all__ = [
     "Mesh",
+    "voxel_positions",
+    "pca_eigenvalues",
     "mask_mesh",
     "mesh_volume",
     "mesh_area",
@@ -76,12 +81,10 @@ def mask_mesh(mask: np.ndarray, spacing: tuple[float, float, float]) -> Mesh:
     mask = np.asarray(mask, dtype=bool)
     if mask.ndim != 3:
         raise FeatureError(f"mask_mesh needs a 3D mask (z, y, x); got {mask.ndim} dimensions.")
-    idx = np.argwhere(mask)
-    if idx.size == 0:
+    box = bounding_box(mask)
+    if box is None:
         raise EmptyMaskError("The morphological mask is empty: no mesh can be drawn.")
-    lo, hi = idx.min(axis=0), idx.max(axis=0) + 1
-    crop = mask[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
-    padded = np.pad(crop, 1).astype(np.float32)
+    padded = np.pad(mask[box], 1).astype(np.float32)
     verts, faces, _, _ = marching_cubes(
         padded, level=0.5, spacing=tuple(float(s) for s in spacing), method="lewiner"
     )
@@ -140,7 +143,7 @@ def convex_hull(points: np.ndarray) -> ConvexHull:
         ) from exc
 
 
-def max_diameter(points: np.ndarray, block: int = 2048) -> float:
+def max_diameter(points: np.ndarray, block: int = 2048, *, on_hull: bool = False) -> float:
     """Largest Euclidean distance between two points (IBSI L0JK when given mesh vertices).
 
     .. math:: F = \\max_{k_1, k_2} \\|\\mathbf{X}_{k_1} - \\mathbf{X}_{k_2}\\|_2
@@ -154,19 +157,43 @@ def max_diameter(points: np.ndarray, block: int = 2048) -> float:
         Points in mm; ``d`` is 2 or 3.
     block : int
         Rows per block of the pairwise distance computation.
+    on_hull : bool
+        ``points`` are already the convex hull vertices (the hull is not formed again).
     """
     pts = np.asarray(points, dtype=np.float64)
     if len(pts) < 2:
         return 0.0
-    try:
-        pts = pts[convex_hull(pts).vertices]
-    except FeatureError:
-        pass  # flat point set: search all points
+    if not on_hull:
+        try:
+            pts = pts[convex_hull(pts).vertices]
+        except FeatureError:
+            pass  # flat point set: search all points
     best = 0.0
     for start in range(0, len(pts), block):  # blocks of rows, not a loop per point
         d2 = cdist(pts[start : start + block], pts[start:], metric="sqeuclidean")
         best = max(best, float(d2.max()))
     return float(np.sqrt(best))
+
+
+def voxel_positions(mask: np.ndarray, spacing: tuple[float, ...]) -> np.ndarray:
+    """Voxel-centre positions in mm of the voxels in ``mask``, shape (n, ndim), axis order of ``mask``."""
+    return np.argwhere(mask).astype(np.float64) * np.asarray(spacing, dtype=np.float64)
+
+
+def pca_eigenvalues(positions: np.ndarray) -> np.ndarray:
+    """Eigenvalues of the covariance of a point set, largest first (IBSI PCA, TDIC/P9VJ/7J51).
+
+    The covariance is the unbiased sample covariance (divisor :math:`N-1`), as NumPy's
+    ``cov``; a single point gives zeros.
+
+    .. math:: \\Sigma = \\frac{1}{N-1}\\sum_k (\\vec{X}_k - \\bar{X})(\\vec{X}_k - \\bar{X})^T
+    """
+    n = len(positions)
+    if n < 2:
+        return np.zeros(positions.shape[1])
+    centred = positions - positions.mean(axis=0)
+    cov = centred.T @ centred / (n - 1)
+    return np.clip(np.linalg.eigvalsh(cov)[::-1], 0.0, None)
 
 
 def _legendre_scaled(nu: int, s: float, p: float) -> float:

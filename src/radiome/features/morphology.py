@@ -40,8 +40,11 @@ from radiome.features.mesh import (
     mesh_area,
     mesh_volume,
     mvee_semi_axes,
+    pca_eigenvalues,
+    voxel_positions,
 )
 from radiome.features.registry import FamilySpec, FeatureSpec
+from radiome.preprocess.crop import bounding_box
 
 if TYPE_CHECKING:
     from radiome.config.settings import ExtractionSettings
@@ -128,27 +131,6 @@ def _div(num: float, den: float) -> float:
     return float(num / den) if den != 0 else float("nan")
 
 
-def _voxel_positions(mask: np.ndarray, spacing: tuple[float, float, float]) -> np.ndarray:
-    """Voxel-centre positions ``(z, y, x)`` in mm of the voxels in ``mask``, shape (n, 3)."""
-    return np.argwhere(mask).astype(np.float64) * np.asarray(spacing, dtype=np.float64)
-
-
-def pca_eigenvalues(positions: np.ndarray) -> np.ndarray:
-    """Eigenvalues of the covariance of a point set, largest first (IBSI PCA, TDIC/P9VJ/7J51).
-
-    The covariance is the unbiased sample covariance (divisor :math:`N-1`), as NumPy's
-    ``cov``; a single point gives zeros.
-
-    .. math:: \\Sigma = \\frac{1}{N-1}\\sum_k (\\vec{X}_k - \\bar{X})(\\vec{X}_k - \\bar{X})^T
-    """
-    n = len(positions)
-    if n < 2:
-        return np.zeros(positions.shape[1])
-    centred = positions - positions.mean(axis=0)
-    cov = centred.T @ centred / (n - 1)
-    return np.clip(np.linalg.eigvalsh(cov)[::-1], 0.0, None)
-
-
 def _even_fft_length(n: int) -> int:
     """Smallest even FFT-friendly length >= 2n - 1 (even, so the kernel is a DCT-I extension)."""
     length = sfft.next_fast_len(max(2 * n - 1, 2), real=True)
@@ -224,11 +206,9 @@ def spatial_autocorrelation(
         Moran's I and Geary's C; ``nan`` if the ROI has one voxel or constant intensities.
     """
     mask = np.asarray(mask, dtype=bool)
-    idx = np.argwhere(mask)
-    if idx.size == 0:
+    box = bounding_box(mask)
+    if box is None:
         raise EmptyMaskError("The intensity mask is empty: Moran's I and Geary's C are undefined.")
-    lo, hi = idx.min(axis=0), idx.max(axis=0) + 1
-    box = tuple(slice(a, b) for a, b in zip(lo, hi))
     m = mask[box].astype(np.float64)
     x = np.asarray(image, dtype=np.float64)[box]
     n_vox = float(m.sum())
@@ -309,8 +289,8 @@ def morphology_features(
     }
 
     # Centre of mass shift: geometric centre of the morphological mask vs intensity-weighted.
-    pos_morph = _voxel_positions(morph, spacing)
-    pos_int = _voxel_positions(inten, spacing)
+    pos_morph = voxel_positions(morph, spacing)
+    pos_int = voxel_positions(inten, spacing)
     values = np.asarray(image, dtype=np.float64)[inten]
     weight = float(values.sum())
     com_gl = (pos_int * values[:, None]).sum(axis=0) / weight if weight != 0 else np.nan
@@ -318,7 +298,7 @@ def morphology_features(
 
     hull = convex_hull(mesh.vertices)
     hull_points = mesh.vertices[hull.vertices]
-    out["morph_diam"] = max_diameter(hull_points)
+    out["morph_diam"] = max_diameter(hull_points, on_hull=True)
 
     lam = pca_eigenvalues(pos_morph)
     axes = 4.0 * np.sqrt(lam)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from radiome.errors import DimensionalityError, EmptyMaskError
-from radiome.features.mesh import max_diameter
+from radiome.features.mesh import max_diameter, pca_eigenvalues, voxel_positions
 from radiome.features.registry import FeatureSpec
 
 __all__ = ["FEATURES_2D", "shape_features_2d", "mask_contours"]
@@ -118,12 +118,7 @@ def shape_features_2d(mask: np.ndarray, spacing: tuple[float, ...]) -> dict[str,
     perimeter = float(sum(np.linalg.norm(np.diff(c, axis=0), axis=1).sum() for c in contours))
     points = np.concatenate(contours)
 
-    pos = np.argwhere(m).astype(np.float64) * np.array([sy, sx])
-    if len(pos) > 1:
-        centred = pos - pos.mean(axis=0)
-        lam = np.clip(np.linalg.eigvalsh(centred.T @ centred / (len(pos) - 1))[::-1], 0.0, None)
-    else:
-        lam = np.zeros(2)
+    lam = pca_eigenvalues(voxel_positions(m, (sy, sx)))
 
     def div(a: float, b: float) -> float:
         return float(a / b) if b != 0 else float("nan")

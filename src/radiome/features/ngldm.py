@@ -31,9 +31,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from radiome.features.registry import FamilySpec, FeatureSpec
-from radiome.features.texture.neighbourhood import dependence_counts
-from radiome.features.texture.zones import count_features_by_dimension, crop_to, requested_dimensions
+from radiome.features.registry import FamilySpec
+from radiome.features.texture.neighbourhood import dependence_counts, voxel_slices
+from radiome.features.texture.zones import (
+    count_family_features,
+    count_feature_specs,
+    crop_to,
+    requested_dimensions,
+)
 
 if TYPE_CHECKING:
     from radiome.config.settings import ExtractionSettings
@@ -105,11 +110,7 @@ def dependence_entries(
     mask = np.asarray(mask, dtype=bool)
     j = dependence_counts(levels, mask, distance, coarseness, by_slice=by_slice)
     i = np.asarray(levels)[mask].astype(np.int64)
-    if by_slice:
-        z = np.broadcast_to(np.arange(mask.shape[0])[:, None, None], mask.shape)[mask]
-    else:
-        z = np.zeros(i.size, dtype=np.int64)
-    return z, i, j
+    return voxel_slices(mask, by_slice), i, j
 
 
 def compute(roi: "ROI", settings: "ExtractionSettings") -> dict[str, float]:
@@ -120,27 +121,17 @@ def compute(roi: "ROI", settings: "ExtractionSettings") -> dict[str, float]:
     dict
         ``{'ngl_<feature>_<2D|2_5D|3D>': value}``.
     """
-    dims = requested_dimensions(roi, settings)
+    dims = requested_dimensions(roi, settings, "ngldm")
     mask, levels = crop_to(np.asarray(roi.intensity_mask, dtype=bool), roi.levels)
     delta, alpha = settings.texture.distance, settings.texture.ngldm_coarseness
-    out: dict[str, float] = {}
-    for by_slice in (True, False):
-        if not any((d == "3D") != by_slice for d in dims):
-            continue
-        slice_index, i, j = dependence_entries(levels, mask, delta, alpha, by_slice=by_slice)
-        n_voxels = mask.sum(axis=(1, 2)) if by_slice else np.array([mask.sum()])
-        values = count_features_by_dimension(
-            dims, by_slice=by_slice, slice_index=slice_index, i=i, j=j, n_voxels=n_voxels
-        )
-        for dim, feats in values.items():
-            for tag, _, _, generic, _ in _FEATURES:
-                out[f"{tag}_{dim}"] = feats[generic]
-    return out
+    return count_family_features(
+        dims, mask, lambda by_slice: dependence_entries(levels, mask, delta, alpha, by_slice=by_slice), _FEATURES
+    )
 
 
 FAMILY = FamilySpec(
     name="ngldm",
     ibsi_code="REK0",
-    features=tuple(FeatureSpec(tag, name, code, formula) for tag, name, code, _, formula in _FEATURES),
+    features=count_feature_specs(_FEATURES),
     compute=compute,
 )

@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from radiome.features.registry import FamilySpec, FeatureSpec
-from radiome.features.texture.neighbourhood import neighbourhood_sums
-from radiome.features.texture.zones import crop_to, requested_dimensions, slice_average
+from radiome.features.texture.directions import pool
+from radiome.features.texture.neighbourhood import neighbourhood_sums, voxel_slices
+from radiome.features.texture.zones import crop_to, requested_dimensions
 
 if TYPE_CHECKING:
     from radiome.config.settings import ExtractionSettings
@@ -47,8 +48,6 @@ __all__ = ["FAMILY", "compute", "ngtdm_matrix", "ngtdm_features", "MAX_COARSENES
 
 #: IBSI's arbitrary cap on coarseness, used when :math:`\sum_i p_i s_i` is (near) zero.
 MAX_COARSENESS = 1.0e6
-
-_NAMES = ("coarseness", "contrast", "busyness", "complexity", "strength")
 
 _FEATURES = (
     FeatureSpec("ngt_coarseness", "coarseness", "QCDE",
@@ -70,6 +69,8 @@ _FEATURES = (
                 r"(p_{i_1}+p_{i_2})(i_1-i_2)^2}{\sum_{i=1}^{N_g} s_i},"
                 r"\quad p_{i_1}\neq 0,\ p_{i_2}\neq 0"),
 )
+
+_NAMES = tuple(f.name for f in _FEATURES)
 
 
 def ngtdm_matrix(
@@ -108,11 +109,7 @@ def ngtdm_matrix(
     i = np.asarray(levels)[mask].astype(np.int64)
     valid = counts > 0
     n_groups = mask.shape[0] if by_slice else 1
-    if by_slice:
-        z = np.broadcast_to(np.arange(mask.shape[0])[:, None, None], mask.shape)[mask]
-    else:
-        z = np.zeros(i.size, dtype=np.int64)
-    key = (z * (n_levels + 1) + i)[valid]
+    key = (voxel_slices(mask, by_slice) * (n_levels + 1) + i)[valid]
     diff = np.abs(i[valid] - sums[valid] / counts[valid])
     size = n_groups * (n_levels + 1)
     s = np.bincount(key, weights=diff, minlength=size).reshape(n_groups, n_levels + 1)[:, 1:]
@@ -175,7 +172,7 @@ def compute(roi: "ROI", settings: "ExtractionSettings") -> dict[str, float]:
     dict
         ``{'ngt_<feature>_<2D|2_5D|3D>': value}``.
     """
-    dims = requested_dimensions(roi, settings)
+    dims = requested_dimensions(roi, settings, "ngtdm")
     mask, levels = crop_to(np.asarray(roi.intensity_mask, dtype=bool), roi.levels)
     delta = settings.texture.distance
     out: dict[str, float] = {}
@@ -183,8 +180,8 @@ def compute(roi: "ROI", settings: "ExtractionSettings") -> dict[str, float]:
     if "2D" in dims or "2_5D" in dims:
         s, n = ngtdm_matrix(levels, mask, roi.n_levels, delta, by_slice=True)
         if "2D" in dims:
-            per_slice = [ngtdm_features(s[z], n[z]) for z in range(s.shape[0]) if n[z].sum() > 0]
-            results["2D"] = {k: slice_average(np.array([f[k] for f in per_slice])) for k in _NAMES}
+            per_slice = [ngtdm_features(s[z], n[z]) for z in range(s.shape[0])]
+            results["2D"] = pool({k: np.array([f[k] for f in per_slice]) for k in _NAMES}, n.sum(axis=1) > 0)
         if "2_5D" in dims:
             results["2_5D"] = ngtdm_features(s.sum(axis=0), n.sum(axis=0))
     if "3D" in dims:

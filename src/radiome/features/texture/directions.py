@@ -41,6 +41,7 @@ from typing import Literal
 import numpy as np
 
 from radiome.errors import DimensionalityError, FeatureError
+from radiome.preprocess.crop import bounding_box
 
 __all__ = [
     "IN_PLANE_OFFSETS",
@@ -164,14 +165,9 @@ def code_levels(levels: np.ndarray, mask: np.ndarray, pad: int = 1) -> CodedVolu
         Border width; at least the largest neighbour distance used.
     """
     mask = np.asarray(mask, dtype=bool)
-    if not mask.any():
+    box = bounding_box(mask)
+    if box is None:
         raise ValueError("code_levels needs a non-empty mask")
-    bounds = []
-    for axis in range(3):
-        other = tuple(a for a in range(3) if a != axis)
-        idx = np.flatnonzero(mask.any(axis=other))
-        bounds.append(slice(int(idx[0]), int(idx[-1]) + 1))
-    box = tuple(bounds)
     lv = np.asarray(levels)[box]
     m = mask[box]
     inside = lv[m].astype(np.int64)
@@ -278,16 +274,18 @@ class SparseMatrices:
         return out
 
 
-def sum_by_key(keys: np.ndarray, weights: np.ndarray | None, size: int) -> tuple[np.ndarray, np.ndarray]:
+def sum_by_key(
+    keys: np.ndarray, weights: np.ndarray | None, size: int, *, dense_limit: int = _DENSE_LIMIT
+) -> tuple[np.ndarray, np.ndarray]:
     """Sum ``weights`` (or count occurrences) per distinct integer key in ``[0, size)``.
 
     Returns the distinct keys, ascending, and their sums. Uses one dense ``np.bincount`` while
-    ``size`` is moderate and ``np.unique`` beyond, so memory stays bounded.
+    ``size`` is at most ``dense_limit`` cells and ``np.unique`` beyond, so memory stays bounded.
     """
     keys = np.asarray(keys, dtype=np.int64)
     if keys.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.float64)
-    if size <= _DENSE_LIMIT:
+    if size <= dense_limit:
         sums = np.bincount(keys, weights=weights, minlength=size)
         nz = np.flatnonzero(sums)
         return nz, sums[nz].astype(np.float64)
@@ -297,22 +295,16 @@ def sum_by_key(keys: np.ndarray, weights: np.ndarray | None, size: int) -> tuple
     return uniq, np.bincount(inverse, weights=weights)
 
 
-def _from_keys(
-    keys: np.ndarray, weights: np.ndarray | None, n_groups: int, n_rows: int, n_cols: int,
+def sum_entries(
+    keys: np.ndarray, counts: np.ndarray | None, n_groups: int, n_rows: int, n_cols: int,
     n_voxels: np.ndarray | None = None,
 ) -> SparseMatrices:
-    uniq, sums = sum_by_key(keys, weights, n_groups * n_rows * n_cols)
+    """Build a :class:`SparseMatrices` from (possibly repeated) keys
+    ``(group * n_rows + row) * n_cols + col`` with counts (None: 1 each)."""
+    uniq, sums = sum_by_key(keys, counts, n_groups * n_rows * n_cols)
     group, rest = np.divmod(uniq, n_rows * n_cols)
     row, col = np.divmod(rest, n_cols)
     return SparseMatrices(group, row, col, sums, int(n_groups), n_voxels)
-
-
-def sum_entries(
-    keys: np.ndarray, counts: np.ndarray, n_groups: int, n_rows: int, n_cols: int,
-    n_voxels: np.ndarray | None = None,
-) -> SparseMatrices:
-    """Build a :class:`SparseMatrices` from (possibly repeated) keys with counts."""
-    return _from_keys(keys, counts, n_groups, n_rows, n_cols, n_voxels)
 
 
 def merge_groups(m: SparseMatrices, mapping: np.ndarray, n_new: int, n_rows: int, n_cols: int) -> SparseMatrices:
@@ -326,7 +318,7 @@ def merge_groups(m: SparseMatrices, mapping: np.ndarray, n_new: int, n_rows: int
     nv = None
     if m.n_voxels is not None:
         nv = np.bincount(mapping, weights=m.n_voxels, minlength=n_new).astype(np.float64)
-    return _from_keys(keys, m.count, n_new, n_rows, n_cols, nv)
+    return sum_entries(keys, m.count, n_new, n_rows, n_cols, nv)
 
 
 def stack_groups(first: SparseMatrices, second: SparseMatrices) -> SparseMatrices:
@@ -351,7 +343,7 @@ def symmetrise(m: SparseMatrices, n_codes: int) -> SparseMatrices:
     c = np.concatenate([m.col, m.row])
     w = np.concatenate([m.count, m.count])
     keys = (g * n_codes + r) * n_codes + c
-    return _from_keys(keys, w, m.n_groups, n_codes, n_codes, m.n_voxels)
+    return sum_entries(keys, w, m.n_groups, n_codes, n_codes, m.n_voxels)
 
 
 def aggregate(
@@ -403,6 +395,8 @@ def aggregate(
 def pool(per_matrix: dict[str, np.ndarray], has_counts: np.ndarray) -> dict[str, float]:
     """Average each feature over the non-empty matrices (IBSI feature aggregation).
 
+    Serves every texture family: the direction/slice averages of GLCM and GLRLM (BTW3, SUJT,
+    JJUI, ITBB) and the slice average of the 2D GLSZM, GLDZM, NGTDM and NGLDM (8QNN).
     Matrices without any count are left out; when all are empty the value is NaN.
     """
     keep = np.asarray(has_counts, dtype=bool)

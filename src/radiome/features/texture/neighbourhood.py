@@ -14,6 +14,8 @@ not lie wholly inside the ROI).
   :math:`j_k = \sum_{\mathbf{m}} [|X_d(\mathbf{k})-X_d(\mathbf{k}+\mathbf{m})|\le\alpha]`
   (centre included, so :math:`j_k\ge 1`), by comparing the array with shifted views of
   itself, one whole-array comparison per neighbour offset.
+* :func:`voxel_slices` gives the slice of every mask voxel, the matrix index of the per-slice
+  (2D, 2.5D) NGTDM and NGLDM.
 
 Why hand-written: no library computes IBSI's masked neighbourhoods; the work is whole-array
 NumPy/SciPy operations, never a loop over voxels.
@@ -26,7 +28,7 @@ from itertools import product
 import numpy as np
 from scipy import ndimage as ndi
 
-__all__ = ["neighbourhood_sums", "dependence_counts"]
+__all__ = ["neighbourhood_sums", "dependence_counts", "voxel_slices"]
 
 
 def _box_sum(a: np.ndarray, radius: int, axes: tuple[int, ...]) -> np.ndarray:
@@ -138,3 +140,18 @@ def dependence_counts(
         else:
             counts += (np.abs(nb - centre) <= coarseness) & (nb > 0)
     return counts[mask].astype(np.int64) + 1
+
+
+def voxel_slices(mask: np.ndarray, by_slice: bool) -> np.ndarray:
+    """The slice (``z`` index) of every voxel of ``mask`` in C order, or zeros unless ``by_slice``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> voxel_slices(np.array([[[1, 0]], [[1, 1]]], bool), by_slice=True).tolist()
+    [0, 1, 1]
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if by_slice:
+        return np.broadcast_to(np.arange(mask.shape[0])[:, None, None], mask.shape)[mask]
+    return np.zeros(int(np.count_nonzero(mask)), dtype=np.int64)

@@ -12,10 +12,13 @@ grey level dependence (NGLDM) families:
   erosions by the cross-shaped element exactly when every voxel within Manhattan distance
   ``k`` lies in the mask); ``scipy.ndimage.distance_transform_cdt`` computes it in one
   chamfer pass instead of one erosion per distance.
-* :func:`count_matrix_features` computes the features that GLSZM, GLDZM and NGLDM share
-  (short/long emphases, grey level emphases, non-uniformities, percentage, variances,
+* :func:`count_matrix_features` computes the features that GLSZM, GLDZM, NGLDM and GLRLM
+  share (short/long emphases, grey level emphases, non-uniformities, percentage, variances,
   entropy, energy) from a sparse matrix given as ``(group, i, j, count)`` entries, for many
   matrices at once: one group per slice (2D) or a single group (2.5D merged, 3D).
+* :func:`count_family_features` is the ``compute`` body of GLSZM, GLDZM and NGLDM: the
+  features of every requested aggregation, keyed by IBSI tag; :func:`count_feature_specs`
+  makes their registry entries.
 
 Why hand-written: no library builds these IBSI matrices with IBSI's aggregation rules
 (per-slice averaging, slice merging with summed :math:`N_v`, distance to the morphological
@@ -29,12 +32,15 @@ Axis order is ``(z, y, x)`` throughout; "slice" means a ``z`` plane.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 from scipy import ndimage as ndi
 
-from radiome.errors import ConfigError, DimensionalityError, EmptyMaskError
+from radiome.errors import ConfigError, EmptyMaskError
+from radiome.features.registry import FeatureSpec
+from radiome.features.texture.directions import check_dimensions, pool, sum_by_key
+from radiome.preprocess.crop import bounding_box
 
 if TYPE_CHECKING:
     from radiome.config.settings import ExtractionSettings
@@ -48,8 +54,8 @@ __all__ = [
     "border_distance",
     "zone_minimum",
     "count_matrix_features",
-    "count_features_by_dimension",
-    "slice_average",
+    "count_family_features",
+    "count_feature_specs",
     "COUNT_FEATURES",
 ]
 
@@ -86,8 +92,8 @@ class Zones:
         return int(self.level.size)
 
 
-def requested_dimensions(roi: "ROI", settings: "ExtractionSettings") -> tuple[str, ...]:
-    """The texture aggregations to compute, checked against the ROI and the settings.
+def requested_dimensions(roi: "ROI", settings: "ExtractionSettings", family: str) -> tuple[str, ...]:
+    """The texture aggregations to compute for ``family``, checked against the ROI and the settings.
 
     Raises
     ------
@@ -99,11 +105,7 @@ def requested_dimensions(roi: "ROI", settings: "ExtractionSettings") -> tuple[st
         If the intensity mask holds no voxel.
     """
     dims = tuple(settings.texture.dimensions)
-    if roi.is_2d and "3D" in dims:
-        raise DimensionalityError(
-            "texture.dimensions asks for '3D' aggregation, but the image is a single 2D slice; "
-            "use texture.dimensions = ('2D',) (or ('2D', '2_5D')) for 2D images"
-        )
+    check_dimensions(dims, roi.is_2d, family)
     if settings.texture.distance < 1:
         raise ConfigError(
             f"texture.distance must be a Chebyshev distance >= 1 voxel, got {settings.texture.distance}"
@@ -125,11 +127,10 @@ def crop_to(mask: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
 
     Returns the cropped mask followed by the cropped arrays (views, not copies).
     """
-    box = ndi.find_objects(mask.astype(np.int8))
-    if not box or box[0] is None:
+    box = bounding_box(mask)
+    if box is None:
         raise EmptyMaskError("cannot crop to an empty mask")
-    sl = box[0]
-    return (mask[sl],) + tuple(a[sl] for a in arrays)
+    return (mask[box],) + tuple(a[box] for a in arrays)
 
 
 def label_zones(levels: np.ndarray, mask: np.ndarray, n_levels: int, *, by_slice: bool) -> Zones:
@@ -245,8 +246,10 @@ def count_matrix_features(
     count: np.ndarray | None,
     n_voxels: np.ndarray,
     n_groups: int,
+    *,
+    unique: bool = False,
 ) -> dict[str, np.ndarray]:
-    r"""Features of count matrices :math:`\mathbf{M}` with entries :math:`m_{ij}` (GLSZM, GLDZM, NGLDM).
+    r"""Features of count matrices :math:`\mathbf{M}` with entries :math:`m_{ij}` (GLSZM, GLDZM, NGLDM, GLRLM).
 
     The matrices are given sparsely: entry ``k`` adds ``count[k]`` (1 when ``count`` is
     None) to :math:`m_{i_k j_k}` of matrix ``group[k]``. With :math:`N_s=\sum_{ij} m_{ij}`,
@@ -282,6 +285,9 @@ def count_matrix_features(
     n_voxels : ndarray, (n_groups,)
         :math:`N_v` of each matrix (for ``perc``).
     n_groups : int
+    unique : bool
+        Every ``(group, i, j)`` occurs at most once (as in a ``SparseMatrices`` stack), so the
+        merging of repeated entries is skipped.
 
     Returns
     -------
@@ -293,20 +299,15 @@ def count_matrix_features(
     i = np.asarray(i, dtype=np.int64)
     j = np.asarray(j, dtype=np.int64)
     w = np.ones(group.size) if count is None else np.asarray(count, dtype=float)
-    # aggregate duplicate (group, i, j) entries so that each matrix element appears once
     ni = int(i.max(initial=0)) + 1
     nj = int(j.max(initial=0)) + 1
-    key = (group * ni + i) * nj + j
-    n_dense = n_groups * ni * nj
-    if n_dense <= max(4 * key.size, 1 << 20):
-        m = np.bincount(key, weights=w, minlength=n_dense)
-        key = np.flatnonzero(m)
-        w = m[key]
-    else:
-        key, inverse = np.unique(key, return_inverse=True)
-        w = np.bincount(inverse.ravel(), weights=w)
-    group, rest = np.divmod(key, ni * nj)
-    i, j = np.divmod(rest, nj)
+    # dense sums while the key space is small next to the entries; zone sizes can reach N_v
+    dense_limit = max(4 * group.size, 1 << 20)
+    if not unique:
+        # aggregate duplicate (group, i, j) entries so that each matrix element appears once
+        key, w = sum_by_key((group * ni + i) * nj + j, w, n_groups * ni * nj, dense_limit=dense_limit)
+        group, rest = np.divmod(key, ni * nj)
+        i, j = np.divmod(rest, nj)
     fi = i.astype(float)
     fj = j.astype(float)
 
@@ -331,8 +332,7 @@ def count_matrix_features(
         m_i = _group_sums(group * ni + i, w, n_groups * ni).reshape(n_groups, ni)
         glnu_sum = np.sum(m_i**2, axis=1)
         # marginal over grey levels: m_.j per group (sparse in j, which may be large)
-        gj, inv = np.unique(group * nj + j, return_inverse=True)
-        m_j = np.bincount(inv.ravel(), weights=w)
+        gj, m_j = sum_by_key(group * nj + j, w, n_groups * nj, dense_limit=dense_limit)
         jnu_sum = _group_sums(gj // nj, m_j**2, n_groups)
         out["glnu"] = glnu_sum * inv_ns
         out["glnu_norm"] = glnu_sum * inv_ns**2
@@ -352,57 +352,59 @@ def count_matrix_features(
     return out
 
 
-def count_features_by_dimension(
+def count_family_features(
     dims: tuple[str, ...],
-    *,
-    by_slice: bool,
-    slice_index: np.ndarray,
-    i: np.ndarray,
-    j: np.ndarray,
-    n_voxels: np.ndarray,
-) -> dict[str, dict[str, float]]:
-    """:func:`count_matrix_features` aggregated as IBSI asks, for each requested dimension.
+    mask: np.ndarray,
+    entries: Callable[[bool], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    features: Sequence[tuple[str, str, str, str, str]],
+) -> dict[str, float]:
+    """Count-matrix features of every requested aggregation (the GLSZM, GLDZM, NGLDM ``compute``).
 
     Parameters
     ----------
     dims : tuple of str
-        Requested aggregations; only those matching ``by_slice`` are computed (``'2D'`` and
-        ``'2_5D'`` when ``by_slice``, ``'3D'`` otherwise).
-    by_slice : bool
-        Whether the entries come from per-slice matrices.
-    slice_index, i, j : ndarray of int, (k,)
-        Slice of each matrix entry (ignored unless ``by_slice``), grey level and column.
-    n_voxels : ndarray of int
-        :math:`N_v` per slice when ``by_slice``, else a single value.
+        Requested aggregations (``'2D'``, ``'2_5D'``, ``'3D'``).
+    mask : ndarray of bool, (z, y, x)
+        The intensity mask the entries come from: :math:`N_v` per slice and in total.
+    entries : callable
+        ``entries(by_slice) -> (slice_index, i, j)``: one matrix entry per zone or voxel, with
+        its slice (``by_slice``: per-slice matrices, 2D and 2.5D; else one 3D matrix), grey
+        level and column (size, distance or dependence count).
+    features : sequence of (tag, name, code, generic, formula)
+        The family's features; ``generic`` is a name of :data:`COUNT_FEATURES`.
 
     Returns
     -------
     dict
-        ``{dimension: {generic feature name: value}}``. 2D averages the per-slice values over
-        slices with a matrix (8QNN); 2.5D merges the slices' matrices and sums their
-        :math:`N_v` (62GR); 3D uses the volumetric matrix (KOBO).
+        ``{'<tag>_<dim>': value}``. 2D averages the per-slice values over slices with a matrix
+        (8QNN); 2.5D merges the slices' matrices and sums their :math:`N_v` (62GR); 3D uses
+        the volumetric matrix (KOBO).
     """
-    out: dict[str, dict[str, float]] = {}
-    n_voxels = np.atleast_1d(np.asarray(n_voxels))
-    zeros = np.zeros(np.asarray(i).size, dtype=np.int64)
-    if by_slice:
-        if "2D" in dims:
-            per_slice = count_matrix_features(slice_index, i, j, None, n_voxels, n_voxels.size)
-            out["2D"] = {k: slice_average(v) for k, v in per_slice.items()}
-        if "2_5D" in dims:
-            merged = count_matrix_features(zeros, i, j, None, np.array([n_voxels.sum()]), 1)
-            out["2_5D"] = {k: float(v[0]) for k, v in merged.items()}
-    elif "3D" in dims:
-        vol = count_matrix_features(zeros, i, j, None, np.array([n_voxels.sum()]), 1)
-        out["3D"] = {k: float(v[0]) for k, v in vol.items()}
+    out: dict[str, float] = {}
+    for by_slice in (True, False):
+        if not any((d == "3D") != by_slice for d in dims):
+            continue
+        slice_index, i, j = entries(by_slice)
+        zeros = np.zeros(np.asarray(i).size, dtype=np.int64)
+        values: dict[str, dict[str, float]] = {}
+        if by_slice:
+            n_voxels = mask.sum(axis=(1, 2))
+            if "2D" in dims:
+                per_slice = count_matrix_features(slice_index, i, j, None, n_voxels, n_voxels.size)
+                has_entries = np.bincount(slice_index, minlength=n_voxels.size) > 0
+                values["2D"] = pool(per_slice, has_entries)
+            if "2_5D" in dims:
+                merged = count_matrix_features(zeros, i, j, None, np.array([n_voxels.sum()]), 1)
+                values["2_5D"] = {k: float(v[0]) for k, v in merged.items()}
+        else:
+            vol = count_matrix_features(zeros, i, j, None, np.array([mask.sum()]), 1)
+            values["3D"] = {k: float(v[0]) for k, v in vol.items()}
+        for dim, feats in values.items():
+            for tag, _, _, generic, _ in features:
+                out[f"{tag}_{dim}"] = feats[generic]
     return out
 
 
-def slice_average(values: np.ndarray) -> float:
-    """IBSI 2D aggregation (8QNN): the mean of per-slice values over slices that have a matrix.
-
-    Slices without a matrix (``nan``: no ROI voxel, or no valid neighbourhood) are left out.
-    """
-    values = np.asarray(values, dtype=float)
-    finite = values[~np.isnan(values)]
-    return float(finite.mean()) if finite.size else float("nan")
+def count_feature_specs(features: Sequence[tuple[str, str, str, str, str]]) -> tuple[FeatureSpec, ...]:
+    """Registry entries of a count-matrix family from its ``(tag, name, code, generic, formula)`` rows."""
+    return tuple(FeatureSpec(tag, name, code, formula) for tag, name, code, _, formula in features)
