@@ -4,8 +4,13 @@
 
     image + mask  ->  geometry and intensity checks  ->  preprocess (IBSI 1, chapter 2)
                   ->  every requested feature family  ->  named values with provenance
+                  ->  each filter (IBSI 2): response map  ->  its families in the same ROI
 
 Nothing here computes a feature; it only wires the stages together and names the output.
+Columns of the original image are named by :func:`radiome.features.registry.column_name`;
+columns of a filtered variant carry the variant's name in front: ``<variant>_<column>``, e.g.
+``log_sigma_3mm_intensity_statistics_mean`` (naming 'radiome') or ``log_sigma_3mm_stat_mean``
+(naming 'ibsi').
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from radiome.config.files import resolve_settings
 from radiome.config.settings import ExtractionSettings, settings_hash
 from radiome.errors import DimensionalityError, InputError
 from radiome.features.registry import column_name, family, spec_for_tag, split_tag
+from radiome.filters.variants import apply_filter, filters_for_image, response_map_roi, response_map_settings
 from radiome.io.image import Image, Mask, ProcessingStep
 
-__all__ = ["FeatureRecord", "FeatureResult", "extract", "extract_files"]
+__all__ = ["FeatureRecord", "FeatureResult", "extract", "extract_files", "variant_column"]
 
 Naming = Literal["ibsi", "radiome"]
 
@@ -40,6 +46,21 @@ class FeatureRecord:
     ibsi_code: str | None
     aggregation: str
     value: float
+    variant: str = "original"
+    """``'original'`` or the name of the filtered variant (the column prefix)."""
+
+
+def variant_column(variant: str, column: str) -> str:
+    """The output column of ``column`` for an image variant: unchanged for ``'original'``.
+
+    Examples
+    --------
+    >>> variant_column("log_sigma_3mm", "stat_mean")
+    'log_sigma_3mm_stat_mean'
+    >>> variant_column("original", "stat_mean")
+    'stat_mean'
+    """
+    return column if variant == "original" else f"{variant}_{column}"
 
 
 @dataclass(frozen=True)
@@ -48,7 +69,9 @@ class FeatureResult:
 
     ``values`` maps output column names (per ``naming``) to values, in registry order.
     ``diagnostics`` holds the IBSI diagnostic tags (image and ROI size and intensity at each
-    preprocessing stage). ``history`` is the processing history of the case.
+    preprocessing stage). ``history`` is the processing history of the case;
+    ``variant_history`` maps each filtered variant to the history of its response map (the
+    case's interpolation steps followed by the filter).
     """
 
     values: Mapping[str, float]
@@ -58,6 +81,12 @@ class FeatureResult:
     history: tuple[ProcessingStep, ...]
     naming: Naming = "radiome"
     timings: Mapping[str, float] = field(default_factory=dict)
+    variant_history: Mapping[str, tuple[ProcessingStep, ...]] = field(default_factory=dict)
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        """The image variants in the output, in order (``'original'`` first when computed)."""
+        return tuple(dict.fromkeys(r.variant for r in self.records))
 
     @property
     def settings_hash(self) -> str:
@@ -137,6 +166,16 @@ def extract(
     Returns
     -------
     FeatureResult
+        Features of the original image (unless ``settings.include_original`` is false) and of
+        every filtered variant of ``settings.filters`` (IBSI 2: the filter runs on the whole
+        interpolated image; ``settings.response_map_families`` are computed from the response
+        map inside the ROI re-segmented on the original intensities; see
+        :mod:`radiome.filters.variants`).
+
+    Raises
+    ------
+    DimensionalityError
+        A 3D setting (texture dimension, interpolation, filter) asked of a 2D image.
 
     Examples
     --------
@@ -169,31 +208,34 @@ def extract(
     timings["load"] = time.perf_counter() - t0
 
     cfg = _adapt_to_2d(cfg, img)
+    filters = filters_for_image(cfg, img)
+    if filters != cfg.filters:
+        cfg = cfg.model_copy(update={"filters": filters})
     t0 = time.perf_counter()
     case = prepare(img, msk, cfg)
     timings["preprocess"] = time.perf_counter() - t0
 
     records: list[FeatureRecord] = []
-    for name in cfg.families:
-        fam = family(name)
-        t0 = time.perf_counter()
-        values = fam.compute(case.roi, cfg)
-        timings[name] = time.perf_counter() - t0
-        for tag, value in values.items():
-            found = spec_for_tag(tag)
-            base, suffix = split_tag(tag)
-            spec = found[1] if found else None
-            records.append(
-                FeatureRecord(
-                    column=column_name(tag, naming),
-                    tag=tag,
-                    family=name,
-                    feature=spec.name if spec else base,
-                    ibsi_code=spec.ibsi_code if spec else None,
-                    aggregation=suffix.lstrip("_"),
-                    value=float(value) if value is not None else math.nan,
-                )
-            )
+    if cfg.include_original:
+        for name in cfg.families:
+            t0 = time.perf_counter()
+            values = family(name).compute(case.roi, cfg)
+            timings[name] = time.perf_counter() - t0
+            records.extend(_records(name, values, naming, "original"))
+    variant_history: dict[str, tuple[ProcessingStep, ...]] = {}
+    if cfg.filters:
+        rm_cfg = response_map_settings(cfg)
+        for flt in cfg.filters:
+            t0 = time.perf_counter()
+            response = apply_filter(case.image, flt)
+            roi = response_map_roi(case, response, cfg)
+            timings[f"{flt.name}/filter"] = time.perf_counter() - t0
+            variant_history[flt.name] = response.history
+            for name in cfg.response_map_families:
+                t0 = time.perf_counter()
+                values = family(name).compute(roi, rm_cfg)
+                timings[f"{flt.name}/{name}"] = time.perf_counter() - t0
+                records.extend(_records(name, values, naming, flt.name))
     values_map = {r.column: r.value for r in records}
     return FeatureResult(
         values=MappingProxyType(values_map),
@@ -203,7 +245,30 @@ def extract(
         history=case.history,
         naming=naming,
         timings=MappingProxyType(timings),
+        variant_history=MappingProxyType(variant_history),
     )
+
+
+def _records(family_name: str, values: Mapping[str, float], naming: Naming, variant: str) -> list[FeatureRecord]:
+    """Long-form records of one family's values for one image variant."""
+    out = []
+    for tag, value in values.items():
+        found = spec_for_tag(tag)
+        base, suffix = split_tag(tag)
+        spec = found[1] if found else None
+        out.append(
+            FeatureRecord(
+                column=variant_column(variant, column_name(tag, naming)),
+                tag=tag,
+                family=family_name,
+                feature=spec.name if spec else base,
+                ibsi_code=spec.ibsi_code if spec else None,
+                aggregation=suffix.lstrip("_"),
+                value=float(value) if value is not None else math.nan,
+                variant=variant,
+            )
+        )
+    return out
 
 
 def extract_files(

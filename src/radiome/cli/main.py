@@ -161,39 +161,66 @@ def demo(
     )
 
 
+def _print_case_report(rep, title: str) -> bool:
+    table = Table(title=title)
+    table.add_column("family")
+    table.add_column("reference values", justify="right")
+    table.add_column("computed", justify="right")
+    table.add_column("within tolerance", justify="right")
+    for fam, (n, comp, ok) in rep.counts.items():
+        table.add_row(fam, str(n), str(comp), str(ok), style="" if n == ok else "red")
+    n, comp, ok = rep.total
+    table.add_row("total", str(n), str(comp), str(ok), style="bold")
+    console.print(table)
+    note = getattr(rep, "note", "")
+    if note:
+        console.print(f"  note: {note}", highlight=False)
+    for m in rep.misses:
+        value = "not computed" if m.value is None else f"{m.value:.6g}"
+        console.print(f"  miss {m.tag}: {value} vs {m.reference:g} +/- {m.tolerance:g}", highlight=False)
+    return rep.passed
+
+
 @ibsi_app.command("check")
 @_friendly
 def ibsi_check(
-    data: Path = typer.Option(..., "--data", help="Folder with the IBSI data sets (containing reference/ibsi_1)."),
-    case: Optional[list[str]] = typer.Option(None, "--case", help="Only these cases (digital-phantom, config-a ... config-e)."),
+    data: Path = typer.Option(..., "--data", help="Folder with the IBSI data sets (containing reference/ibsi_1 and reference/ibsi_2)."),
+    case: Optional[list[str]] = typer.Option(None, "--case", help="IBSI-1 cases only these (digital-phantom, config-a ... config-e)."),
+    part: Optional[list[str]] = typer.Option(
+        None, "--part", help="Which checks: ibsi1, ibsi2-phase1, ibsi2-phase2 (default: all three)."
+    ),
 ) -> None:
-    """Run the IBSI-1 compliance cases and report per configuration and family."""
-    from radiome.compliance import IBSI1_CASES, run_ibsi1
+    """Run the IBSI-1 and IBSI-2 compliance checks and report per case and family."""
+    from radiome.compliance import IBSI1_CASES, check_ibsi2_phase1, check_ibsi2_phase2, run_ibsi1
+    from radiome.errors import ConfigError
 
-    cases = case or list(IBSI1_CASES)
-    unknown = [c for c in cases if c not in IBSI1_CASES]
-    if unknown:
-        from radiome.errors import ConfigError
-
-        raise ConfigError(f"unknown case(s) {unknown}; valid: {', '.join(IBSI1_CASES)}")
-    reports = run_ibsi1(data, cases)
+    parts = part or ["ibsi1", "ibsi2-phase1", "ibsi2-phase2"]
+    bad = [p for p in parts if p not in ("ibsi1", "ibsi2-phase1", "ibsi2-phase2")]
+    if bad:
+        raise ConfigError(f"unknown part(s) {bad}; valid: ibsi1, ibsi2-phase1, ibsi2-phase2")
     all_ok = True
-    for rep in reports:
-        table = Table(title=f"IBSI 1 {rep.case}")
-        table.add_column("family")
-        table.add_column("reference values", justify="right")
-        table.add_column("computed", justify="right")
-        table.add_column("within tolerance", justify="right")
-        for fam, (n, comp, ok) in rep.counts.items():
-            style = "" if n == ok else "red"
-            table.add_row(fam, str(n), str(comp), str(ok), style=style)
-        n, comp, ok = rep.total
-        table.add_row("total", str(n), str(comp), str(ok), style="bold")
+    if "ibsi1" in parts:
+        cases = case or list(IBSI1_CASES)
+        unknown = [c for c in cases if c not in IBSI1_CASES]
+        if unknown:
+            raise ConfigError(f"unknown case(s) {unknown}; valid: {', '.join(IBSI1_CASES)}")
+        for rep in run_ibsi1(data, cases):
+            all_ok &= _print_case_report(rep, f"IBSI 1 {rep.case}")
+    if "ibsi2-phase1" in parts:
+        table = Table(title="IBSI 2 phase 1: response maps (pass: every voxel within 1% of the reference range)")
+        table.add_column("test")
+        table.add_column("phantom")
+        table.add_column("filter", overflow="fold")
+        table.add_column("max deviation / range", justify="right")
+        table.add_column("status")
+        for r in check_ibsi2_phase1(data):
+            dev = "-" if r.deviation is None else f"{r.deviation:.2e}"
+            table.add_row(r.test_id, r.phantom, r.variant or "-", dev, r.status, style="" if r.passed else "red")
+            all_ok &= r.passed
         console.print(table)
-        for m in rep.misses:
-            value = "not computed" if m.value is None else f"{m.value:.6g}"
-            console.print(f"  miss {m.tag}: {value} vs {m.reference:g} +/- {m.tolerance:g}", highlight=False)
-        all_ok &= rep.passed
+    if "ibsi2-phase2" in parts:
+        for rep in check_ibsi2_phase2(data):
+            all_ok &= _print_case_report(rep, f"IBSI 2 phase 2, filter {rep.case}")
     console.print("[bold green]all reference values reproduced[/]" if all_ok else "[bold red]some reference values missed[/]")
     if not all_ok:
         raise typer.Exit(code=1)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from radiome.config.filters import FILTER_KINDS, FilterSettings, filter_model
 from radiome.errors import ConfigError
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "TextureSettings",
     "ExtractionSettings",
     "FAMILIES",
+    "RESPONSE_MAP_FAMILIES",
     "TEXTURE_DIMENSIONS",
     "settings_from_dict",
     "settings_hash",
@@ -44,6 +46,10 @@ FAMILIES: tuple[str, ...] = (
     "ngtdm",
     "ngldm",
 )
+
+#: Families that can be computed from a response map: every intensity-based family. Morphology
+#: is left out: it depends on the mask only, which filtering does not change (IBSI 2).
+RESPONSE_MAP_FAMILIES: tuple[str, ...] = tuple(f for f in FAMILIES if f != "morphology")
 
 TEXTURE_DIMENSIONS = ("2D", "2_5D", "3D")
 
@@ -149,6 +155,21 @@ class ExtractionSettings(_Frozen):
     """Label value to use from a label map; required when the mask has several labels."""
     roi_name: str | None = None
     """ROI / segment name in an RTSTRUCT, SEG or Slicer .seg.nrrd."""
+    filters: tuple[FilterSettings, ...] = ()
+    """Filtered image variants (IBSI 2): each entry makes a response map of the interpolated
+    image whose features are computed too, in columns prefixed with the filter's name (see
+    :mod:`radiome.config.filters`)."""
+    include_original: bool = True
+    """Compute the features of the original (unfiltered) image as well."""
+    response_map_families: tuple[str, ...] = ("intensity_statistics",)
+    """Families computed from each response map, within the ROI re-segmented on the original
+    image (IBSI 2 phase 2 computes intensity statistics). Morphology is not allowed: filtering
+    does not change the mask."""
+    response_map_discretisation: DiscretisationSettings = DiscretisationSettings(method="fbn", n_bins=32)
+    """Discretisation of response maps for the intensity histogram and texture families (fixed
+    bin number: filter responses have arbitrary units). The intensity-volume histogram of a
+    response map uses a fixed bin number too (``ivh_discretisation.n_bins`` when it is 'fbn',
+    else 1000)."""
 
     @field_validator("families")
     @classmethod
@@ -159,6 +180,47 @@ class ExtractionSettings(_Frozen):
                 hint = f"; did you mean '{near[0]}'?" if near else ""
                 raise ValueError(f"unknown feature family '{f}'{hint} Valid: {', '.join(FAMILIES)}")
         return tuple(dict.fromkeys(v))
+
+    @field_validator("response_map_families")
+    @classmethod
+    def _response_map_families(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for f in v:
+            if f == "morphology":
+                raise ValueError(
+                    "morphology cannot be computed from a response map: it depends on the mask only, "
+                    "which filtering does not change (its values are those of the original image)"
+                )
+            if f not in RESPONSE_MAP_FAMILIES:
+                near = difflib.get_close_matches(f, RESPONSE_MAP_FAMILIES, n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else ""
+                raise ValueError(
+                    f"unknown feature family '{f}'{hint} Valid: {', '.join(RESPONSE_MAP_FAMILIES)}"
+                )
+        return tuple(dict.fromkeys(v))
+
+    @field_validator("response_map_discretisation")
+    @classmethod
+    def _rm_disc(cls, v: DiscretisationSettings) -> DiscretisationSettings:
+        if v.method == "none":
+            raise ValueError(
+                "response maps are not integer-valued: use method 'fbn' (recommended, IBSI 2) or 'fbs' "
+                "for response_map_discretisation"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _variants(self) -> "ExtractionSettings":
+        seen: dict[str, int] = {}
+        for i, flt in enumerate(self.filters):
+            if flt.name in seen:
+                raise ValueError(
+                    f"filters {seen[flt.name]} and {i} both give the column prefix '{flt.name}'; "
+                    "remove the duplicate or set column_prefix on one of them"
+                )
+            seen[flt.name] = i
+        if not self.include_original and not self.filters:
+            raise ValueError("include_original is false and no filters are given: there is nothing to compute")
+        return self
 
 
 def _all_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
@@ -171,10 +233,40 @@ def _all_keys(model: type[BaseModel], prefix: str = "") -> list[str]:
     return keys
 
 
+def _filter_error(err: dict[str, Any]) -> str | None:
+    """A readable message for an error inside ``filters[i]`` (kind missing/unknown, unknown key)."""
+    loc = err["loc"]
+    if len(loc) < 2 or loc[0] != "filters" or not isinstance(loc[1], int):
+        return None
+    where = f"filters[{loc[1]}]"
+    if err["type"] == "union_tag_not_found":
+        return f"setting '{where}' has no 'kind'; add kind: one of {', '.join(FILTER_KINDS)}"
+    if err["type"] == "union_tag_invalid":
+        kind = str((err.get("ctx") or {}).get("tag", ""))
+        near = difflib.get_close_matches(kind, FILTER_KINDS, n=1)
+        hint = f" Did you mean '{near[0]}'?" if near else ""
+        return f"setting '{where}.kind': unknown filter kind '{kind}'.{hint} Valid: {', '.join(FILTER_KINDS)}"
+    if len(loc) < 3 or loc[2] not in FILTER_KINDS:
+        return None
+    model = filter_model(str(loc[2]))
+    field = ".".join(str(p) for p in loc[3:])
+    if err["type"] == "extra_forbidden":
+        valid = [k for k in model.model_fields if k != "kind"]
+        near = difflib.get_close_matches(field, valid, n=1, cutoff=0.5)
+        hint = f" Did you mean '{near[0]}'?" if near else ""
+        return (
+            f"unknown setting '{where}.{field}' for a '{loc[2]}' filter.{hint} "
+            f"Valid: kind, {', '.join(valid)}"
+        )
+    target = f"{where}.{field}" if field else where
+    return f"setting '{target}' ({loc[2]} filter): {err['msg']} (got {err.get('input')!r})"
+
+
 def settings_from_dict(data: dict[str, Any] | None) -> ExtractionSettings:
     """Validate a (possibly nested) dict into :class:`ExtractionSettings`.
 
-    Raises :class:`ConfigError` naming each bad key, with the nearest valid key.
+    Raises :class:`ConfigError` naming each bad key, with the nearest valid key (also inside
+    the entries of ``filters``, per filter kind).
     """
     try:
         return ExtractionSettings.model_validate(data or {})
@@ -183,12 +275,17 @@ def settings_from_dict(data: dict[str, Any] | None) -> ExtractionSettings:
         lines = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
-            if err["type"] == "extra_forbidden":
+            special = _filter_error(err)
+            if special is not None:
+                lines.append(special)
+            elif err["type"] == "extra_forbidden":
                 near = difflib.get_close_matches(loc, valid, n=1, cutoff=0.5)
                 if not near:
                     near = difflib.get_close_matches(loc.split(".")[-1], [k.split(".")[-1] for k in valid], n=1)
                 hint = f" Did you mean '{near[0]}'?" if near else ""
                 lines.append(f"unknown setting '{loc}'.{hint}")
+            elif not loc:
+                lines.append(str(err["msg"]).removeprefix("Value error, "))
             else:
                 lines.append(f"setting '{loc}': {err['msg']} (got {err.get('input')!r})")
         raise ConfigError("invalid extraction settings:\n  " + "\n  ".join(lines)) from None
