@@ -11,7 +11,8 @@ what was expected, what arrived, and what to do about it.
     │   ├── DicomError             a DICOM series, RTSTRUCT or SEG is unusable
     │   │   ├── MissingSliceError  gaps or irregular spacing in a series
     │   │   └── SUVError           PET tags needed for SUV are missing or inconsistent
-    │   └── UnsupportedFormatError
+    │   ├── UnsupportedFormatError
+    │   └── ManifestError          a study manifest is unusable
     ├── MaskError                  the region of interest is unusable
     │   ├── EmptyMaskError
     │   ├── LabelError             label absent, or several labels and none chosen
@@ -32,6 +33,7 @@ __all__ = [
     "MissingSliceError",
     "SUVError",
     "UnsupportedFormatError",
+    "ManifestError",
     "MaskError",
     "EmptyMaskError",
     "LabelError",
@@ -66,6 +68,10 @@ class SUVError(DicomError):
 
 class UnsupportedFormatError(InputError):
     """The file format is not one radiome reads."""
+
+
+class ManifestError(InputError):
+    """A study manifest cannot be used: a missing column, a duplicate job, an empty case id..."""
 
 
 class MaskError(RadiomeError):

@@ -28,6 +28,12 @@ app = typer.Typer(
 ibsi_app = typer.Typer(help="IBSI compliance.", no_args_is_help=True)
 app.add_typer(ibsi_app, name="ibsi")
 
+
+def _register_subcommands() -> None:
+    from radiome.cli.manifest import app as manifest_app
+
+    app.add_typer(manifest_app, name="manifest", help="Study manifests: build one from a folder tree.")
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -233,6 +239,9 @@ def version() -> None:
 
     for k, v in provenance().items():
         console.print(f"{k} {v}")
+
+
+_register_subcommands()
 
 
 def main() -> None:  # pragma: no cover
