@@ -1,0 +1,1 @@
+"""Compatibility modes that reproduce other radiomics toolkits' definitions and processing."""
