@@ -90,3 +90,22 @@ def test_convert_dicom_series_and_rtstruct(tmp_path):
     assert img.same_grid(msk) and msk.voxel_count > 100
     r = runner.invoke(app, ["extract", str(img_out), str(msk_out), "--preset", "ibsi1-config-c", "-o", str(tmp_path / "f.csv")])
     assert r.exit_code == 0, r.output
+
+
+@pytest.mark.shared
+def test_extract_pyradiomics_params(tmp_path):
+    from radiome.compat.pyradiomics.extractor import extract_pyradiomics
+
+    base = shared_data("pyradiomics_reference")
+    params = tmp_path / "params.yaml"
+    params.write_text("setting:\n  binWidth: 25\nimageType:\n  Original: {}\nfeatureClass:\n  firstorder:\n  glcm:\n")
+    out = tmp_path / "pr.csv"
+    image, label = base / "breast1_image.nrrd", base / "breast1_label.nrrd"
+    r = runner.invoke(app, ["extract", str(image), str(label), "--pyradiomics-params", str(params), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    frame = pd.read_csv(out)
+    expected = extract_pyradiomics(image, label, str(params))
+    assert frame["original_glcm_Contrast"].iloc[0] == pytest.approx(expected["original_glcm_Contrast"], rel=1e-12)
+    assert not any(c.startswith("diagnostics_") for c in frame.columns)
+    r = runner.invoke(app, ["extract", str(image), str(label), "--pyradiomics-params", str(params), "--preset", "ibsi1-config-a"])
+    assert r.exit_code == 2 and "replaces" in r.output

@@ -103,10 +103,16 @@ def extract(
     naming: Naming = typer.Option(Naming.radiome, "--naming", help="Column names: radiome or IBSI tags."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write a one-row table (.csv or .parquet)."),
     diagnostics: bool = typer.Option(False, "--diagnostics", help="Include the IBSI diagnostic values."),
+    pyradiomics_params: Optional[Path] = typer.Option(
+        None, "--pyradiomics-params", help="A PyRadiomics parameter file: PyRadiomics' processing and feature names."
+    ),
 ) -> None:
-    """Extract IBSI features of one ROI."""
+    """Extract IBSI features of one ROI (or PyRadiomics' features with --pyradiomics-params)."""
     from radiome.extraction import extract_files
 
+    if pyradiomics_params is not None:
+        _extract_pyradiomics(image, mask, pyradiomics_params, preset, config, roi, label, output, diagnostics)
+        return
     cfg = _settings(preset, config)
     result = extract_files(image, mask, cfg, naming=naming.value, roi_name=roi, label=label)
     if output is not None:
@@ -115,6 +121,35 @@ def extract(
         console.print(f"wrote {len(result)} features to {output} (settings hash {result.settings_hash})")
     else:
         _print_values(result.as_dict(diagnostics), f"{image.name}: {len(result)} features")
+
+
+def _extract_pyradiomics(image, mask, params, preset, config, roi, label, output, diagnostics) -> None:
+    import pandas as pd
+
+    from radiome.compat.pyradiomics.extractor import extract_pyradiomics
+    from radiome.compat.pyradiomics.params import load_params
+    from radiome.errors import ConfigError
+    from radiome.io.case import load_case
+
+    if preset or config:
+        raise ConfigError("--pyradiomics-params replaces --preset/--config: give one of them")
+    loaded = load_params(params)
+    if label is not None:
+        loaded = loaded.model_copy(update={"setting": loaded.setting.updated({"label": label})})
+    if roi is not None:
+        img, msk = load_case(image, mask, roi_name=roi)
+        values = extract_pyradiomics(img, msk, loaded)
+    else:
+        values = extract_pyradiomics(image, mask, loaded)
+    if not diagnostics:
+        values = {k: v for k, v in values.items() if not k.startswith("diagnostics_")}
+    if output is not None:
+        frame = pd.DataFrame([{"case_id": image.name, **values}])
+        _write_table(frame, output)
+        console.print(f"wrote {len(values)} PyRadiomics columns to {output}")
+    else:
+        numeric = {k: float(v) for k, v in values.items() if isinstance(v, (int, float))}
+        _print_values(numeric, f"{image.name}: {len(numeric)} PyRadiomics features")
 
 
 @app.command()
