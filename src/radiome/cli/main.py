@@ -6,17 +6,15 @@ are printed as one clear message with exit code 2, never as a traceback.
 
 from __future__ import annotations
 
-import functools
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from radiome.errors import RadiomeError
+from radiome.cli._common import console, friendly
 
 app = typer.Typer(
     name="radiome",
@@ -25,6 +23,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+_friendly = friendly()
 ibsi_app = typer.Typer(help="IBSI compliance.", no_args_is_help=True)
 app.add_typer(ibsi_app, name="ibsi")
 
@@ -33,26 +32,15 @@ def _register_subcommands() -> None:
     from radiome.cli.manifest import app as manifest_app
 
     app.add_typer(manifest_app, name="manifest", help="Study manifests: build one from a folder tree.")
+    from radiome.cli.cohort import app as cohort_app
 
-console = Console()
-err_console = Console(stderr=True)
+    app.add_typer(cohort_app, name="cohort", help="Cohort extraction: many cases, resumable, local or on Dask.")
+
 
 
 class Naming(str, Enum):
     radiome = "radiome"
     ibsi = "ibsi"
-
-
-def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except RadiomeError as exc:
-            err_console.print(f"[bold red]error[/] ({type(exc).__name__}): {exc}", highlight=False)
-            raise typer.Exit(code=2) from None
-
-    return wrapper
 
 
 def _settings(preset: str | None, config: Path | None):
@@ -77,7 +65,7 @@ def _write_table(frame, output: Path) -> None:
         try:
             frame.to_parquet(output, index=False)
         except ImportError:
-            raise ConfigError("writing Parquet needs pyarrow: pip install 'radiome[parquet]', or use -o out.csv") from None
+            raise ConfigError("writing Parquet needs pyarrow (pip install pyarrow), or use -o out.csv") from None
     else:
         raise ConfigError(f"unknown output format '{suffix}' for {output}: use .csv or .parquet")
 

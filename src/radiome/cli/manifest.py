@@ -9,17 +9,15 @@ no traceback).
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from radiome.errors import RadiomeError
+from radiome.cli._common import console, friendly
 
 app = typer.Typer(
     help="Study manifests: build one from a folder of cases (DICOM or NIfTI/NRRD/MHA).",
@@ -27,29 +25,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+_friendly = friendly()
 
-console = Console()
-err_console = Console(stderr=True)
 
 
 class ManifestFormat(str, Enum):
     csv = "csv"
     yaml = "yaml"
-
-
-def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Print radiome errors as one line and exit with code 2 (as radiome.cli.main does)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except RadiomeError as exc:
-            err_console.print(f"[bold red]error[/] ({type(exc).__name__}): ", end="", highlight=False)
-            err_console.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(code=2) from None
-
-    return wrapper
 
 
 def _target(output: Path | None, fmt: ManifestFormat | None) -> tuple[Path, str]:
