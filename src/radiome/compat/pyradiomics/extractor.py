@@ -305,10 +305,11 @@ def extract_pyradiomics(
     spacing = _zyx(img)
     original = _crop(_as3d(sitk.GetArrayFromImage(img)), _box3(box))
     for name, custom in p.imageType.items():
-        ts = s.updated(custom)
-        if nd == 2:  # a 2D image: PyRadiomics works in-plane, as force2D on one slice
+        filter_settings = s.updated(custom)
+        ts = filter_settings
+        if nd == 2:  # a 2D image: texture works in-plane, as force2D on one slice (filters do not)
             ts = ts.updated({"force2D": True, "force2Ddimension": 0})
-        for prefix, response in _image_variants(name, img, msk, custom, ts):
+        for prefix, response in _image_variants(name, img, msk, custom, filter_settings):
             if response is None:
                 values = original
             else:

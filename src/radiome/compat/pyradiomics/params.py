@@ -189,7 +189,7 @@ class PyRadiomicsSettings(BaseModel):
     gldm_a: int = Field(0, ge=0)
     voxelArrayShift: int = 0
     # filters
-    sigma: tuple[float, ...] = ()
+    sigma: tuple[int | float, ...] = ()  # ints kept: PyRadiomics names log-sigma-1-mm, not 1-0
     start_level: int = Field(0, ge=0)
     level: int = Field(1, gt=0)
     wavelet: str = "coif1"
