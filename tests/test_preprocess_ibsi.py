@@ -39,7 +39,7 @@ def ct_phantom() -> tuple[Image, Mask]:
 @pytest.fixture(scope="module")
 def prepared(ct_phantom):
     image, mask = ct_phantom
-    return {c: prepare(image, mask, preset(f"ibsi1-config-{c}")) for c in CONFIGS}
+    return {c: prepare(image, mask, preset(f"ibsi1-config-{c}"), image_diagnostics=True) for c in CONFIGS}
 
 
 def _diagnostic_reference(config: str) -> dict[str, tuple[float, float]]:

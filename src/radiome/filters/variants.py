@@ -7,12 +7,22 @@ IBSI 1 processing chain as follows, and :func:`radiome.extraction.extract` follo
 
     image, mask  ->  interpolate image (+ round CT intensities), interpolate and threshold mask
                  ->  re-segment the intensity mask on the ORIGINAL (interpolated) intensities
-                 ->  filter the whole interpolated image: response map
+                 ->  filter the interpolated image (around the ROI): response map
                  ->  features of the response map inside the same (re-segmented) ROI
 
-* The filter sees the whole interpolated image (:attr:`PreparedCase.image`), not the crop
-  around the ROI, so that voxels near the ROI get the same response as in a tool that filters
-  the full image; only then is the response map cropped to the ROI's box.
+* Each filter sees the interpolated image around the ROI with enough context that voxels
+  in the ROI's crop get the same response as in a tool that filters the full image: the
+  preprocessing (:func:`radiome.preprocess.pipeline.prepare`) interpolates only the ROI's
+  box plus :data:`~radiome.preprocess.pipeline.CROP_MARGIN_MM` plus the largest filter
+  support (:func:`filter_margin_voxels`), and takes an axis whole where that reaches the
+  image border (boundary conditions then act on the true border). Fourier-domain filters
+  (Simoncelli, Riesz) depend on the whole image and get it. The response map is then cropped
+  to the ROI's box (:func:`response_map_roi`). The filters should run on
+  ``PreparedCase.working_image``; a response of the whole image (``PreparedCase.image``, an
+  interpolation of the whole grid on first access) gives the same ROI, more slowly. Values are
+  bit for bit those of filtering the whole image for the LoG, separable wavelets and plain
+  Laws kernels; the mean filter and Laws energy maps (running sums) and Gabor (FFT) agree to
+  rounding (about 1e-13 relative).
 * Re-segmentation ranges are intensities of the original image (HU for CT): the intensity mask
   of a response map is the one of the original image (IBSI 2 phase 2 re-segments the CT to
   [-1000, 400] HU before any filter; MIRP and others do the same).
@@ -43,6 +53,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "apply_filter",
+    "filter_margin_voxels",
+    "filters_margin_voxels",
     "filter_for_image",
     "filters_for_image",
     "response_map_settings",
@@ -219,11 +231,103 @@ def response_map_settings(settings: "ExtractionSettings") -> "ExtractionSettings
     })
 
 
+def filter_margin_voxels(settings: "FilterSettings", spacing_zyx: tuple[float, float, float]) -> tuple[int, int, int] | None:
+    """Voxels ``(z, y, x)`` of context on each side that a filter's response at a voxel depends on.
+
+    The response of a convolution filter at a voxel depends only on the voxels within half
+    its support; cascades (separable 1D passes, wavelet levels, a Laws energy map after the
+    Laws response) add their half-supports:
+
+    .. math::
+
+        m_a = \\sum_{k} \\left\\lfloor \\frac{M_{k,a}}{2} \\right\\rfloor
+
+    per filter kind (all in voxels of the image grid, ``s_a`` the spacing along axis ``a``):
+    mean: :math:`(M - 1)/2`; LoG: :math:`\\lfloor t \\sigma / s_a + 0.5 \\rfloor`
+    (:func:`radiome.filters.log.log_support`); Laws: the longest 1D kernel's half-length
+    (all axes, as rotations move kernels between axes) plus the energy distance
+    :math:`\\delta`; Gabor: :math:`\\max(1, \\lceil t \\sigma \\max(1, 1/\\gamma) / s_a \\rceil)`
+    (:func:`radiome.filters.gabor.gabor_kernel`); separable wavelets at level :math:`J`:
+    :math:`h (2^{J} - 1)` with :math:`h` the centred filter's half-length (a trous levels
+    double the reach). Slice-by-slice (2D) filters need no context along ``z``.
+
+    Parameters
+    ----------
+    settings : FilterSettings
+    spacing_zyx : tuple of 3 float
+        Voxel size of the image the filter runs on, in mm.
+
+    Returns
+    -------
+    tuple of 3 int, or None
+        ``None`` for the Fourier-domain filters (Simoncelli wavelets, Riesz transforms), whose
+        response at every voxel depends on the whole image.
+
+    Examples
+    --------
+    >>> from radiome.config.filters import LoGFilterSettings, MeanFilterSettings
+    >>> filter_margin_voxels(LoGFilterSettings(sigma_mm=3.0), (1.0, 1.0, 1.0))
+    (12, 12, 12)
+    >>> filter_margin_voxels(MeanFilterSettings(support=5, dimensions="2D"), (3.0, 1.0, 1.0))
+    (0, 2, 2)
+    """
+    import math
+
+    from radiome.filters.boundary import filter_axes
+
+    s = settings
+    if s.kind == "simoncelli" or getattr(s, "riesz_order", None) is not None:
+        return None
+    axes = filter_axes(s.dimensions)
+    margin = [0, 0, 0]
+    for a in axes:
+        sp = float(spacing_zyx[a])
+        if s.kind == "mean":
+            m = (s.support - 1) // 2
+        elif s.kind == "log":
+            from radiome.filters.log import log_support
+
+            m = (log_support(s.sigma_mm / sp, s.truncate) - 1) // 2
+        elif s.kind == "laws":
+            from radiome.filters.laws import laws_kernel_1d
+
+            m = max(len(laws_kernel_1d(k)) // 2 for k in s.kernel_list) + (s.energy_distance or 0)
+        elif s.kind == "gabor":
+            reach = s.truncate * s.sigma_mm * max(1.0, 1.0 / s.gamma)
+            m = max(1, int(math.ceil(reach / sp - 1e-9)))
+        elif s.kind == "wavelet":
+            from radiome.filters.wavelets import wavelet_taps
+
+            half = max(len(wavelet_taps(s.wavelet, "L")), len(wavelet_taps(s.wavelet, "H"))) // 2
+            m = half * (2**s.level - 1)
+        else:  # pragma: no cover - the settings union admits no other kind
+            return None
+        margin[a] = int(m)
+    return margin[0], margin[1], margin[2]
+
+
+def filters_margin_voxels(
+    filters: "tuple[FilterSettings, ...]", spacing_zyx: tuple[float, float, float]
+) -> tuple[int, int, int] | None:
+    """The largest :func:`filter_margin_voxels` of ``filters`` per axis; ``None`` if any needs the whole image.
+
+    ``(0, 0, 0)`` when there is no filter.
+    """
+    out = [0, 0, 0]
+    for f in filters:
+        m = filter_margin_voxels(f, spacing_zyx)
+        if m is None:
+            return None
+        out = [max(a, b) for a, b in zip(out, m)]
+    return out[0], out[1], out[2]
+
+
 def response_map_roi(case: "PreparedCase", response: Image, settings: "ExtractionSettings") -> "ROI":
     """The ROI of a response map: the case's ROI with the response map's intensities.
 
-    The response map (on the grid of ``case.image``) is cropped to the box of ``case.roi``
-    (the morphological mask plus :data:`radiome.preprocess.pipeline.CROP_MARGIN_MM`); the
+    The response map (of ``case.working_image``, the interpolated image around the ROI, or of
+    the whole interpolated image ``case.image``) is cropped to the box of ``case.roi`` (the
+    morphological mask plus :data:`radiome.preprocess.pipeline.CROP_MARGIN_MM`); the
     intensity and morphological masks are the case's (re-segmented on the original
     intensities); the grey levels are re-discretised inside the intensity mask with
     ``settings.response_map_discretisation``; the re-segmentation range is dropped (it is in
@@ -232,15 +336,25 @@ def response_map_roi(case: "PreparedCase", response: Image, settings: "Extractio
     Raises
     ------
     GeometryError
-        When ``response`` is not on the grid of ``case.image``.
+        When ``response`` is on neither the grid of ``case.working_image`` nor that of
+        ``case.image``.
     """
+    from radiome.errors import GeometryError
     from radiome.io.image import check_same_grid
-    from radiome.preprocess.crop import crop_box, margin_voxels
     from radiome.preprocess.discretise import discretise
-    from radiome.preprocess.pipeline import CROP_MARGIN_MM
 
-    check_same_grid(case.image, response, what="response map")
-    box = crop_box(case.morphology_mask.array, margin_voxels(case.image.spacing, CROP_MARGIN_MM))
+    if response.same_grid(case.working_image):
+        box = case.roi_box
+    elif response.same_grid(case.grid):  # type: ignore[arg-type]
+        box = case.roi_box_full
+    else:
+        try:
+            check_same_grid(case.working_image, response, what="response map")
+        except GeometryError as err:
+            raise GeometryError(
+                f"{err} (a response map must be computed from case.working_image or case.image)"
+            ) from None
+        box = case.roi_box  # pragma: no cover - same_grid and check_same_grid agree
     values = np.array(response.array[box], dtype=np.float64)
     if values.shape != case.roi.image.shape:  # pragma: no cover - guards a change in prepare()
         raise AssertionError(f"response map crop {values.shape} differs from the ROI crop {case.roi.image.shape}")

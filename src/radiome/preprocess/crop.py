@@ -3,8 +3,10 @@
 Features only look at the ROI and, for the local intensity peak (IBSI 1, section 3.2), at
 voxels up to about 6.2 mm around it, so everything after re-segmentation works on the
 bounding box of the morphological mask plus a margin (10 mm by default), clipped at the image
-border. Hand-written: it is a bounding box and a slice, plus the origin bookkeeping that keeps
-the cropped values in the same physical place.
+border. Before interpolation and filtering, :func:`grow_box` gives the larger box that
+the filters need around it (see :mod:`radiome.preprocess.pipeline`). Hand-written: it is a
+bounding box and a slice, plus the origin bookkeeping that keeps the cropped values in the
+same physical place.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ import numpy as np
 from radiome.errors import EmptyMaskError
 from radiome.io.image import Image, Mask, ProcessingStep, check_same_grid
 
-__all__ = ["crop_box", "crop_to_box", "crop_to_mask", "margin_voxels", "bounding_box"]
+__all__ = [
+    "crop_box", "crop_to_box", "crop_to_mask", "margin_voxels", "bounding_box", "grow_box", "relative_box",
+    "box_shape",
+]
 
 Box = tuple[slice, slice, slice]
 
@@ -88,6 +93,72 @@ def margin_voxels(spacing_zyx: Sequence[float], margin_mm: float) -> tuple[int, 
     (4, 11, 11)
     """
     return tuple(int(math.ceil(margin_mm / s - 1e-9)) for s in spacing_zyx)  # type: ignore[return-value]
+
+
+def grow_box(
+    box: Box,
+    margin_vox: int | Sequence[int],
+    shape: Sequence[int],
+    *,
+    whole_axis_at_border: bool = False,
+) -> Box:
+    """``box`` grown by ``margin_vox`` voxels on each side, within an array of ``shape``.
+
+    .. math::
+
+        [a_{lo} - m_a,\\; a_{hi} + m_a) \\cap [0, n_a)
+
+    Parameters
+    ----------
+    box : tuple of 3 slices
+        With explicit ``start`` and ``stop``.
+    margin_vox : int or 3 ints
+        Voxels added on each side along ``(z, y, x)``.
+    shape : 3 ints
+        Array shape ``(z, y, x)``.
+    whole_axis_at_border : bool
+        When the grown box would reach past the array on either side along an axis, take that
+        axis whole instead of clipping it. Used before filtering: a filter whose support reaches
+        the border sees the border (and, for a periodic boundary, the opposite side), so the
+        response inside the box is the same as on the whole image only if the whole axis is kept.
+
+    Examples
+    --------
+    >>> grow_box((slice(2, 4), slice(5, 6), slice(0, 3)), 2, (10, 10, 10))
+    (slice(0, 6, None), slice(3, 8, None), slice(0, 5, None))
+    >>> grow_box((slice(2, 4), slice(5, 6), slice(3, 4)), 3, (10, 10, 10), whole_axis_at_border=True)
+    (slice(0, 10, None), slice(2, 9, None), slice(0, 7, None))
+    """
+    margins = (margin_vox,) * len(shape) if np.isscalar(margin_vox) else tuple(margin_vox)  # type: ignore[arg-type]
+    out = []
+    for s, m, n in zip(box, margins, shape):
+        lo, hi = int(s.start) - int(m), int(s.stop) + int(m)
+        if whole_axis_at_border and (lo < 0 or hi > n):
+            out.append(slice(0, int(n)))
+        else:
+            out.append(slice(max(0, lo), min(int(n), hi)))
+    return tuple(out)  # type: ignore[return-value]
+
+
+def relative_box(inner: Box, outer: Box) -> Box:
+    """``inner`` (a box inside ``outer``, both in one array's indices) in indices of ``outer``'s crop.
+
+    Examples
+    --------
+    >>> relative_box((slice(3, 5), slice(0, 2), slice(4, 9)), (slice(1, 6), slice(0, 4), slice(2, 9)))
+    (slice(2, 4, None), slice(0, 2, None), slice(2, 7, None))
+    """
+    out = []
+    for i, o in zip(inner, outer):
+        if i.start < o.start or i.stop > o.stop:
+            raise ValueError(f"box {inner} is not inside {outer}")
+        out.append(slice(i.start - o.start, i.stop - o.start))
+    return tuple(out)  # type: ignore[return-value]
+
+
+def box_shape(box: Box) -> tuple[int, int, int]:
+    """Size ``(z, y, x)`` of a box with explicit starts and stops."""
+    return tuple(int(s.stop) - int(s.start) for s in box)  # type: ignore[return-value]
 
 
 def crop_to_box(value: Image | Mask, box: Box) -> Image | Mask:
