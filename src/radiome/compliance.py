@@ -154,7 +154,7 @@ def check_case(name: str, ibsi_dir: Path) -> CaseReport:
 
     table, preset_name, image, mask = IBSI1_CASES[name]
     reference = read_reference(ibsi_dir / "reference" / "ibsi_1" / f"{table}.csv")
-    result = extract_files(ibsi_dir / image, ibsi_dir / mask, preset_name, naming="ibsi")
+    result = extract_files(ibsi_dir / image, ibsi_dir / mask, preset_name, naming="ibsi", image_diagnostics=True)
     return compare(name, reference, result.as_dict(diagnostics=True))
 
 

@@ -146,6 +146,7 @@ def extract(
     naming: Naming = "radiome",
     roi_name: str | None = None,
     label: int | None = None,
+    image_diagnostics: bool = False,
 ) -> FeatureResult:
     """Compute every requested IBSI feature of one ROI.
 
@@ -162,6 +163,9 @@ def extract(
     roi_name, label : optional
         Which ROI to use in an RTSTRUCT/SEG/.seg.nrrd, or which label in a label map; they
         override ``settings.roi_name`` / ``settings.label``.
+    image_diagnostics : bool
+        Also compute the IBSI diagnostics of the whole interpolated image (mean, minimum,
+        maximum), which needs the whole image interpolated (slower on large images).
 
     Returns
     -------
@@ -212,7 +216,7 @@ def extract(
     if filters != cfg.filters:
         cfg = cfg.model_copy(update={"filters": filters})
     t0 = time.perf_counter()
-    case = prepare(img, msk, cfg)
+    case = prepare(img, msk, cfg, image_diagnostics=image_diagnostics)
     timings["preprocess"] = time.perf_counter() - t0
 
     records: list[FeatureRecord] = []
@@ -227,7 +231,7 @@ def extract(
         rm_cfg = response_map_settings(cfg)
         for flt in cfg.filters:
             t0 = time.perf_counter()
-            response = apply_filter(case.image, flt)
+            response = apply_filter(case.working_image, flt)
             roi = response_map_roi(case, response, cfg)
             timings[f"{flt.name}/filter"] = time.perf_counter() - t0
             variant_history[flt.name] = response.history
@@ -279,9 +283,13 @@ def extract_files(
     naming: Naming = "radiome",
     roi_name: str | None = None,
     label: int | None = None,
+    image_diagnostics: bool = False,
 ) -> FeatureResult:
     """:func:`extract` for an image path and a mask path (read and checked by ``load_case``)."""
-    return extract(Path(image_path), Path(mask_path), settings, naming=naming, roi_name=roi_name, label=label)
+    return extract(
+        Path(image_path), Path(mask_path), settings, naming=naming, roi_name=roi_name, label=label,
+        image_diagnostics=image_diagnostics,
+    )
 
 
 def provenance() -> dict[str, str]:

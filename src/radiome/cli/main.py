@@ -102,7 +102,9 @@ def extract(
         _extract_pyradiomics(image, mask, pyradiomics_params, preset, config, roi, label, output, diagnostics)
         return
     cfg = _settings(preset, config)
-    result = extract_files(image, mask, cfg, naming=naming.value, roi_name=roi, label=label)
+    result = extract_files(
+        image, mask, cfg, naming=naming.value, roi_name=roi, label=label, image_diagnostics=diagnostics
+    )
     if output is not None:
         frame = result.to_frame(diagnostics=diagnostics, case_id=image.name)
         _write_table(frame, output)
