@@ -20,8 +20,11 @@ what was expected, what arrived, and what to do about it.
     ├── GeometryError              image and mask grids disagree
     ├── IntensityError             NaN/inf voxels inside the ROI and similar
     ├── ConfigError                an invalid or unknown setting
-    ├── DimensionalityError        a 3D-only setting asked of a 2D image
-    └── FeatureError               a feature cannot be computed as requested
+    │   ├── DimensionalityError    a 3D-only setting asked of a 2D image
+    │   └── LeakageError           a data-dependent step asked to run outside the CV folds
+    ├── FeatureError               a feature cannot be computed as requested
+    └── DataError                  a feature / clinical table unusable for statistics
+        └── ConvergenceError       a model fit did not converge
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ __all__ = [
     "ConfigError",
     "DimensionalityError",
     "FeatureError",
+    "LeakageError",
+    "DataError",
+    "ConvergenceError",
 ]
 
 
@@ -108,3 +114,17 @@ class DimensionalityError(ConfigError):
 
 class FeatureError(RadiomeError):
     """A feature cannot be computed as requested."""
+
+
+class LeakageError(ConfigError):
+    """A data-dependent step (scaling, harmonisation, selection, tuning) was asked to see data
+    outside the training folds of a validation design."""
+
+
+class DataError(RadiomeError):
+    """A feature or clinical table cannot be used for statistics: missing or non-finite values,
+    one outcome class only, mismatched lengths, a constant column where variation is needed."""
+
+
+class ConvergenceError(DataError):
+    """A model fit did not converge (for example complete separation in logistic regression)."""

@@ -1,0 +1,1 @@
+"""Multi-centre harmonisation (ComBat) as a scikit-learn transformer."""

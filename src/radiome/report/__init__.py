@@ -1,0 +1,1 @@
+"""Reports: figure style, report data model and HTML rendering."""
