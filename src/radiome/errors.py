@@ -121,9 +121,11 @@ class LeakageError(ConfigError):
     outside the training folds of a validation design."""
 
 
-class DataError(RadiomeError):
+class DataError(RadiomeError, ValueError):
     """A feature or clinical table cannot be used for statistics: missing or non-finite values,
-    one outcome class only, mismatched lengths, a constant column where variation is needed."""
+    one outcome class only, mismatched lengths, a constant column where variation is needed.
+
+    Also a :class:`ValueError`, as scikit-learn's estimator contract expects of bad data."""
 
 
 class ConvergenceError(DataError):
