@@ -181,17 +181,20 @@ def _class_features(
     from radiome.compat.pyradiomics import firstorder
 
     out: dict[str, float] = {}
-    levels: np.ndarray | None = None
+    coded = None
     for cls, names in params.featureClass.items():
         if cls.startswith("shape"):
             continue
         if cls == "firstorder":
             result = firstorder.compute(values, roi, spacing, settings)
         elif cls in _TEXTURE:
-            if levels is None:
+            if coded is None:  # one discretised, recoded ROI for every texture class
+                from radiome.compat.pyradiomics.glcm import code_roi
+
                 levels = np.zeros(values.shape, dtype=np.int64)
                 levels[roi] = discretise(values[roi], settings)
-            result = _family(cls).compute(levels, roi, spacing, settings)
+                coded = code_roi(levels, roi, pad=max(int(d) for d in settings.distances))
+            result = _family(cls).features(coded, spacing, settings)
         else:  # validated by load_params; kept for safety
             raise ConfigError(f"unknown feature class {cls!r}")
         for name in enabled_features(cls, names):

@@ -76,6 +76,7 @@ over voxels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
@@ -95,6 +96,7 @@ __all__ = [
     "EPS",
     "glcm_matrices",
     "compute",
+    "features",
 ]
 
 EPS = float(np.spacing(1))
@@ -206,8 +208,6 @@ class CodedROI:
         The grey levels present in the ROI, ascending.
     pad : int
         Width of the zero border.
-    index : ndarray of int64
-        Flat indices (into ``codes``) of the ROI voxels, in C order.
     size : tuple of int
         Bounding-box size ``(z, y, x)`` of the ROI.
     """
@@ -215,16 +215,28 @@ class CodedROI:
     codes: np.ndarray
     grey: np.ndarray
     pad: int
-    index: np.ndarray
     size: tuple[int, int, int]
 
     @property
     def n_grey(self) -> int:
         return int(self.grey.size)
 
-    @property
+    @cached_property
+    def index(self) -> np.ndarray:
+        """Flat indices (into ``codes``) of the ROI voxels, in C order."""
+        return np.flatnonzero(self.codes)
+
+    @cached_property
     def n_voxels(self) -> int:
-        return int(self.index.size)
+        return int(np.count_nonzero(self.codes))
+
+    @cached_property
+    def small(self) -> np.ndarray:
+        """``codes`` in the smallest unsigned type that holds them (uint8 or uint16 or int32)."""
+        for dtype in (np.uint8, np.uint16):
+            if self.n_grey <= np.iinfo(dtype).max:
+                return self.codes.astype(dtype)
+        return self.codes
 
     @property
     def max_grey(self) -> int:
@@ -235,6 +247,29 @@ class CodedROI:
         """Flat steps in ``codes`` for offsets ``(dz, dy, dx)``."""
         _, ny, nx = self.codes.shape
         return np.asarray(offsets, dtype=np.int64) @ np.array([ny * nx, nx, 1], dtype=np.int64)
+
+    def shifted(self, offset: Sequence[int], dtype: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """Views ``(centre, neighbour)`` of the codes: the bounding box and the box moved by ``offset``.
+
+        ``neighbour[k] = codes[k + offset]`` for every voxel ``k`` of the box; the offset must
+        not exceed ``pad`` (the neighbours then lie in the padded array).
+        """
+        arr = self.codes if dtype is None else self.small
+        p = self.pad
+        nz, ny, nx = self.size
+        dz, dy, dx = (int(v) for v in offset)
+        centre = arr[p:p + nz, p:p + ny, p:p + nx]
+        return centre, arr[p + dz:p + dz + nz, p + dy:p + dy + ny, p + dx:p + dx + nx]
+
+
+def _box(mask: np.ndarray) -> tuple[slice, slice, slice]:
+    """Bounding box of a non-empty boolean (z, y, x) array, from its three projections."""
+    out = []
+    for axis in range(3):
+        other = tuple(a for a in range(3) if a != axis)
+        hit = np.flatnonzero(mask.any(axis=other))
+        out.append(slice(int(hit[0]), int(hit[-1]) + 1))
+    return tuple(out)
 
 
 def code_roi(levels: np.ndarray, mask: np.ndarray, pad: int = 1) -> CodedROI:
@@ -257,26 +292,31 @@ def code_roi(levels: np.ndarray, mask: np.ndarray, pad: int = 1) -> CodedROI:
     levels = np.asarray(levels)
     if levels.shape != mask.shape or mask.ndim != 3:
         raise ValueError(f"levels {levels.shape} and mask {mask.shape} must be 3D arrays of one shape")
-    nonzero = np.nonzero(mask)
-    if nonzero[0].size == 0:
+    if not mask.any():
         raise EmptyMaskError("the ROI is empty; PyRadiomics texture features need at least one voxel")
-    box = tuple(slice(int(ax.min()), int(ax.max()) + 1) for ax in nonzero)
+    box = _box(mask)
     m = mask[box]
     inside = levels[box][m]
     if not np.issubdtype(inside.dtype, np.integer):
         rounded = np.rint(inside)
         if np.any(rounded != inside):
             raise ValueError("levels must be integer grey levels (discretise first)")
-        inside = rounded
-    inside = inside.astype(np.int64)
-    if inside.min() < 1:
-        raise ValueError(f"grey levels must be >= 1 inside the mask, found {int(inside.min())}")
-    grey, codes_in = np.unique(inside, return_inverse=True)
+        inside = rounded.astype(np.int64)
+    low, high = int(inside.min()), int(inside.max())
+    if low < 1:
+        raise ValueError(f"grey levels must be >= 1 inside the mask, found {low}")
+    if high <= 1 << 22:  # recode through a lookup table of the levels present
+        present = np.bincount(inside, minlength=high + 1) > 0
+        grey = np.flatnonzero(present)
+        lut = np.cumsum(present, dtype=np.int32)
+        codes_in = lut[inside]
+    else:
+        grey, codes_in = np.unique(inside, return_inverse=True)
+        codes_in = codes_in.reshape(-1).astype(np.int32) + 1
     codes = np.zeros(tuple(s + 2 * pad for s in m.shape), dtype=np.int32)
     inner = codes[pad:codes.shape[0] - pad, pad:codes.shape[1] - pad, pad:codes.shape[2] - pad]
-    inner[m] = codes_in.reshape(-1) + 1
-    index = np.flatnonzero(codes)
-    return CodedROI(codes, grey.astype(np.float64), int(pad), index, tuple(int(s) for s in m.shape))
+    inner[m] = codes_in
+    return CodedROI(codes, grey.astype(np.float64), int(pad), tuple(int(s) for s in m.shape))
 
 
 def neighbour_codes(roi: CodedROI, offsets: np.ndarray) -> np.ndarray:
@@ -338,12 +378,16 @@ def glcm_matrices(roi: CodedROI, settings: Any, spacing_zyx: Sequence[float]) ->
     n_ang, g = len(offsets), roi.n_grey
     if n_ang == 0:
         return np.zeros((0, g, g))
-    centre = (roi.codes.ravel()[roi.index].astype(np.int64) - 1) * g
+    g1 = g + 1
+    centre, _ = roi.shifted((0, 0, 0))
+    scaled = centre * np.int32(g1) if g1 * g1 < 1 << 31 else centre.astype(np.int64) * g1
+    key = np.empty(roi.size, dtype=np.intp)
     p = np.empty((n_ang, g, g))
-    for a, offset in enumerate(offsets):  # one whole-ROI lookup per angle
-        nb = neighbour_codes(roi, offset[None, :])[0].astype(np.int64) - 1
-        ok = nb >= 0
-        p[a] = np.bincount(centre[ok] + nb[ok], minlength=g * g).reshape(g, g)
+    for a, offset in enumerate(offsets):  # one pass over the bounding box per angle
+        _, nb = roi.shifted(offset)
+        np.add(scaled, nb, out=key)
+        # (centre, neighbour) codes; row or column 0 (outside the ROI) dropped
+        p[a] = np.bincount(key.reshape(-1), minlength=g1 * g1).reshape(g1, g1)[1:, 1:]
     if bool(setting(settings, "symmetricalGLCM")):
         p = p + p.transpose(0, 2, 1)
     norm = setting(settings, "weightingNorm")
@@ -398,7 +442,13 @@ def compute(
     >>> round(f["Contrast"], 6), round(f["JointAverage"], 6)
     (0.5, 1.5)
     """
-    roi = code_roi(levels, mask, pad=max(int(d) for d in setting(settings, "distances")))
+    return features(code_roi(levels, mask, pad=max(int(d) for d in setting(settings, "distances"))),
+                    spacing_zyx, settings)
+
+
+def features(roi: CodedROI, spacing_zyx: Sequence[float], settings: Any) -> dict[str, float]:
+    """PyRadiomics GLCM features of a coded ROI (see :func:`compute`); ``roi.pad`` must be at
+    least the largest distance."""
     p = glcm_matrices(roi, settings, spacing_zyx)
     if p.shape[0] == 0 or np.all(np.isnan(p)):
         return {name: float("nan") for name in FEATURES}

@@ -37,14 +37,14 @@ whole-array comparison per neighbour offset, no loop over voxels.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
-from radiome.compat.pyradiomics.glcm import code_roi, generate_angles, neighbour_codes, setting
-from radiome.compat.pyradiomics.glrlm import count_matrix_features
+from radiome.compat.pyradiomics.glcm import CodedROI, code_roi, generate_angles, setting
+from radiome.compat.pyradiomics.glrlm import dense_matrix, matrix_features
 
-__all__ = ["FEATURES", "dependence_counts", "compute"]
+__all__ = ["FEATURES", "dependence_counts", "compute", "features"]
 
 #: PyRadiomics GLDM feature names with the IBSI code of the same (NGLDM) quantity.
 FEATURES: dict[str, str] = {
@@ -56,6 +56,43 @@ FEATURES: dict[str, str] = {
     "SmallDependenceLowGrayLevelEmphasis": "EQ3F", "SmallDependenceHighGrayLevelEmphasis": "JA6D",
     "LargeDependenceLowGrayLevelEmphasis": "NBZI", "LargeDependenceHighGrayLevelEmphasis": "9QMG",
 }
+
+
+def _dependence(roi: CodedROI, settings: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Code (0-based) and dependence of every ROI voxel, in C order of the bounding box.
+
+    Each pair ``(k, k + a)`` over one half of the offsets is compared once and counted for
+    both voxels (the offsets come in opposite pairs).
+    """
+    distances = tuple(int(d) for d in setting(settings, "distances"))
+    if roi.pad < max(distances):
+        raise ValueError("the coded ROI needs a border of at least the largest distance")
+    offsets = generate_angles(
+        roi.size, distances,
+        force2d=bool(setting(settings, "force2D")),
+        force2d_dimension=int(setting(settings, "force2Ddimension")),
+    )
+    alpha = float(setting(settings, "gldm_a"))
+    counts = np.zeros(roi.codes.shape, dtype=np.int16)
+    p = roi.pad
+    nz, ny, nx = roi.size
+    if alpha > 0:
+        grey_box = np.concatenate([[np.nan], roi.grey])[roi.codes]  # NaN outside: never dependent
+    for offset in offsets:
+        if alpha > 0:
+            c = grey_box[p:p + nz, p:p + ny, p:p + nx]
+            dz, dy, dx = (int(v) for v in offset)
+            n = grey_box[p + dz:p + dz + nz, p + dy:p + dy + ny, p + dx:p + dx + nx]
+            same = np.abs(c - n) <= alpha
+        else:
+            c, n = roi.shifted(offset, dtype="small")
+            same = (c == n) & (n > 0)
+        dz, dy, dx = (int(v) for v in offset)
+        counts[p:p + nz, p:p + ny, p:p + nx] += same
+        counts[p + dz:p + dz + nz, p + dy:p + dy + ny, p + dx:p + dx + nx] += same
+    centre, _ = roi.shifted((0, 0, 0))
+    inside = centre > 0
+    return centre[inside].astype(np.int64) - 1, counts[p:p + nz, p:p + ny, p:p + nx][inside].astype(np.int64) + 1
 
 
 def dependence_counts(
@@ -83,20 +120,7 @@ def dependence_counts(
     """
     distances = tuple(int(d) for d in setting(settings, "distances"))
     roi = code_roi(levels, mask, pad=max(distances))
-    offsets = generate_angles(
-        roi.size, distances,
-        force2d=bool(setting(settings, "force2D")),
-        force2d_dimension=int(setting(settings, "force2Ddimension")),
-        bidirectional=True,
-    )
-    alpha = float(setting(settings, "gldm_a"))
-    code = roi.codes.ravel()[roi.index].astype(np.int64) - 1
-    grey = roi.grey[code]
-    grey_ext = np.concatenate([[np.nan], roi.grey])  # code 0 (outside) -> NaN, never dependent
-    dep = np.ones(grey.size, dtype=np.int64)
-    for offset in offsets:  # one whole-ROI comparison per neighbour offset
-        nb = neighbour_codes(roi, offset[None, :])[0]
-        dep += np.abs(grey_ext[nb] - grey) <= alpha
+    code, dep = _dependence(roi, settings)
     return roi.grey.copy(), code, dep
 
 
@@ -128,8 +152,15 @@ def compute(
     >>> round(f["SmallDependenceEmphasis"], 4), round(f["DependenceNonUniformity"], 4)
     (0.5, 1.6667)
     """
-    grey, code, dep = dependence_counts(levels, mask, settings)
-    f = count_matrix_features(np.zeros(code.size, np.int64), code, dep, np.ones(code.size), 1, grey)
+    distances = tuple(int(d) for d in setting(settings, "distances"))
+    return features(code_roi(levels, mask, pad=max(distances)), spacing_zyx, settings)
+
+
+def features(roi: CodedROI, spacing_zyx: Sequence[float], settings: Any) -> dict[str, float]:
+    """PyRadiomics GLDM features of a coded ROI (``pad`` at least the largest distance)."""
+    code, dep = _dependence(roi, settings)
+    mat, sizes = dense_matrix(np.zeros(code.size, np.int64), code, dep, 1, roi.n_grey)
+    f = matrix_features(mat, roi.grey, sizes)
     values = {
         "SmallDependenceEmphasis": f["se"], "LargeDependenceEmphasis": f["le"],
         "GrayLevelNonUniformity": f["gln"], "DependenceNonUniformity": f["jn"],

@@ -34,8 +34,8 @@ With :math:`N_r(\theta)=\sum_{ij}\mathbf{P}(i,j|\theta)`, :math:`p_g(i)=\sum_j\m
 * ShortRunLow/HighGrayLevelEmphasis :math:`\sum\mathbf{P}i^{\mp2}j^{-2}/N_r` (HTZT, GD3A)
 * LongRunLow/HighGrayLevelEmphasis :math:`\sum\mathbf{P}i^{\mp2}j^{2}/N_r` (IVPO, 3KUM)
 
-The same statistics of a sparse count matrix serve the GLSZM and GLDM modules
-(:func:`count_matrix_features`).
+The same statistics of dense count matrices serve the GLSZM and GLDM modules
+(:func:`matrix_features`).
 
 Why hand-written: no library builds PyRadiomics' run-length matrices (its angle set, the
 empty-angle rule, the weighting). Runs are found without a loop over voxels: per angle the padded
@@ -44,7 +44,7 @@ array is reordered so that every line is contiguous, and runs are its segments o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -58,10 +58,8 @@ from radiome.compat.pyradiomics.glcm import (
     setting,
 )
 
-__all__ = ["FEATURES", "run_lengths", "count_matrix_features", "compute"]
-
-# Dense bincount while the key space has at most this many cells; np.unique beyond.
-_DENSE_LIMIT = 1 << 24
+__all__ = ["FEATURES", "run_lengths", "matrix_features", "dense_matrix", "count_matrix_features", "compute",
+           "features"]
 
 #: PyRadiomics GLRLM feature names with the IBSI code of the same quantity.
 FEATURES: dict[str, str] = {
@@ -75,12 +73,48 @@ FEATURES: dict[str, str] = {
 }
 
 
+def _line_sequence(roi: CodedROI, offset: np.ndarray) -> np.ndarray:
+    """The padded codes reordered so that every line along ``offset`` is contiguous.
+
+    The flat padded array is reshaped to ``(-1, stride)`` and transposed, which puts the
+    voxels ``p, p + stride, p + 2 stride, ...`` of every line next to each other. A step that
+    leaves the box along some axis lands in the zero border (``pad >= 1``), and so does the
+    junction between two lines, so consecutive ROI voxels of the sequence are neighbours
+    along ``offset`` and runs never span two lines.
+    """
+    flat = roi.small.reshape(-1)
+    stride = int(abs(roi.strides(np.asarray(offset)[None, :])[0]))
+    if stride == 1:
+        return flat
+    rows = flat.size // stride
+    return flat[: rows * stride].reshape(rows, stride).T.reshape(-1)
+
+
+def _segments(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Code and length of the maximal segments of one positive code in ``seq`` (zero-bounded)."""
+    cut = np.flatnonzero(seq[1:] != seq[:-1]) + 1
+    code = seq[cut[:-1]]
+    length = np.diff(cut)
+    keep = code > 0
+    return code[keep].astype(np.int64), length[keep]
+
+
+def _holds_two(roi: CodedROI, offset: np.ndarray) -> bool:
+    """Whether some line along ``offset`` through the bounding box holds two ROI voxels."""
+    p = roi.pad
+    nz, ny, nx = roi.size
+    coords = np.argwhere(roi.codes[p:p + nz, p:p + ny, p:p + nx] > 0)
+    a = np.asarray(offset, dtype=np.int64)
+    d0 = int(np.flatnonzero(a)[0])
+    base = coords - (coords[:, d0] * a[d0])[:, None] * a[None, :]  # the line's point at t = 0
+    return len(np.unique(base, axis=0)) < len(base)
+
+
 def run_lengths(roi: CodedROI, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """The runs of the ROI along one angle.
 
-    The flat padded array is reshaped to ``(-1, stride)`` and transposed, which puts the
-    voxels ``p, p + stride, p + 2 stride, ...`` of every line next to each other; lines are
-    separated by the border (marked -1), so runs are the segments of equal positive codes.
+    Lines along the angle are made contiguous (:func:`_line_sequence`) and runs are the
+    segments of one positive code.
 
     Parameters
     ----------
@@ -110,54 +144,20 @@ def run_lengths(roi: CodedROI, offset: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """
     if roi.pad < 1:
         raise ValueError("run_lengths needs a coded ROI with a border (pad >= 1)")
-    marked = roi.codes.copy()
-    for axis in range(3):
-        edge = [slice(None)] * 3
-        edge[axis] = np.r_[0:roi.pad, marked.shape[axis] - roi.pad:marked.shape[axis]]
-        marked[tuple(edge)] = -1
-    stride = int(abs(roi.strides(np.asarray(offset)[None, :])[0]))
-    flat = marked.ravel()
-    rows = flat.size // stride
-    seq = np.ascontiguousarray(flat[: rows * stride].reshape(rows, stride).T).ravel()
-    seq = np.concatenate([[-1], seq, [-1]])
-    inside = seq > 0
-    change = seq[1:] != seq[:-1]
-    start = np.flatnonzero(inside[1:] & change) + 1  # first voxel of each run
-    end = np.flatnonzero(inside[:-1] & change)  # last voxel of each run
-    length = end - start + 1
+    code, length = _segments(_line_sequence(roi, offset))
     multi = bool(length.size and length.max() >= 2)
     if not multi and length.size > 1:  # all runs single: does some line still hold two voxels?
-        line = np.cumsum(seq == -1)[inside]
-        multi = bool(np.bincount(line).max() >= 2)
-    return seq[start].astype(np.int64), length.astype(np.int64), multi
+        multi = _holds_two(roi, offset)
+    return code, length.astype(np.int64), multi
 
 
-def _group_sums(
-    group: np.ndarray, sub: np.ndarray, weights: np.ndarray, n_sub: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sum ``weights`` per distinct (group, sub) pair; returns group, sub, sum (sorted)."""
-    key = group.astype(np.int64) * n_sub + sub.astype(np.int64)
-    size = (int(group.max()) + 1) * n_sub if key.size else 0
-    if size <= _DENSE_LIMIT:
-        present = np.bincount(key, minlength=size) > 0
-        uniq = np.flatnonzero(present)
-        sums = np.bincount(key, weights=weights, minlength=size)[uniq]
-    else:
-        uniq, inv = np.unique(key, return_inverse=True)
-        sums = np.bincount(inv.reshape(-1), weights=weights)
-    return uniq // n_sub, uniq % n_sub, sums
+def matrix_features(p: np.ndarray, grey: np.ndarray, sizes: np.ndarray) -> dict[str, np.ndarray]:
+    r"""Statistics of count matrices (runs, zones, dependences), one set per matrix.
 
-
-def count_matrix_features(
-    group: np.ndarray, code: np.ndarray, j: np.ndarray, count: np.ndarray, n_groups: int,
-    grey: np.ndarray,
-) -> dict[str, np.ndarray]:
-    r"""Statistics of sparse count matrices (runs, zones, dependences), one set per matrix.
-
-    Matrix ``group[e]`` holds ``count[e]`` at grey level ``grey[code[e]]`` and size ``j[e]``
-    (entries may repeat; they are summed). With :math:`N=\sum\mathbf{P}` per matrix,
-    :math:`p_g(i)`, :math:`p_j(j)` the marginals and :math:`p=\mathbf{P}/N`, returns
-    (arrays of length ``n_groups``; NaN for an empty matrix):
+    ``p[a, i, j]`` counts the entries of grey level ``grey[i]`` and size ``sizes[j]`` in
+    matrix ``a`` (zero rows and columns are allowed). With :math:`N=\sum\mathbf{P}` per
+    matrix, :math:`p_g(i)`, :math:`p_j(j)` the marginals and :math:`p=\mathbf{P}/N`, returns
+    (arrays of length ``p.shape[0]``; NaN for an empty matrix):
 
     ``n`` :math:`N`; ``np`` :math:`\sum_j j\,p_j(j)`; ``se`` :math:`\sum p_j/j^2/N`;
     ``le`` :math:`\sum p_j j^2/N`; ``gln`` :math:`\sum p_g^2/N`; ``glnn`` :math:`/N^2`;
@@ -167,16 +167,82 @@ def count_matrix_features(
     ``slge``, ``shge`` :math:`\sum\mathbf{P}i^{\mp2}j^{-2}/N`; ``llge``, ``lhge``
     :math:`\sum\mathbf{P}i^{\mp2}j^2/N`.
 
-    Parameters
-    ----------
-    group, code, j : ndarray of int
-        Matrix, grey-level index (0-based, into ``grey``) and size of every entry.
-    count : ndarray of float
-        Entry counts (or weights).
-    n_groups : int
-        Number of matrices.
-    grey : ndarray of float
-        Grey level of each index.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = matrix_features(np.array([[[2., 0.], [0., 1.]]]), np.array([1., 2.]), np.array([1., 2.]))
+    >>> float(f["n"][0]), float(f["np"][0]), round(float(f["se"][0]), 4)
+    (3.0, 4.0, 0.75)
+    """
+    p = np.asarray(p, dtype=np.float64)
+    i = np.asarray(grey, dtype=np.float64)
+    j = np.asarray(sizes, dtype=np.float64)
+    n = p.sum(axis=(1, 2))
+    pg = p.sum(axis=2)  # (a, i)
+    pj = p.sum(axis=1)  # (a, j)
+    i2, j2 = i**2, j**2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ns = np.where(n > 0, n, np.nan)
+        pgn = pg / ns[:, None]
+        pjn = pj / ns[:, None]
+        mu_i = pgn @ i
+        mu_j = pjn @ j
+        pn = p / ns[:, None, None]
+        out = {
+            "n": n,
+            "np": pj @ j,
+            "se": (pj @ (1.0 / j2)) / ns,
+            "le": (pj @ j2) / ns,
+            "gln": (pg**2).sum(axis=1) / ns,
+            "glnn": (pg**2).sum(axis=1) / ns**2,
+            "jn": (pj**2).sum(axis=1) / ns,
+            "jnn": (pj**2).sum(axis=1) / ns**2,
+            "glv": (pgn * (i[None, :] - mu_i[:, None]) ** 2).sum(axis=1),
+            "jv": (pjn * (j[None, :] - mu_j[:, None]) ** 2).sum(axis=1),
+            "entropy": -(pn * np.log2(pn + EPS)).sum(axis=(1, 2)),
+            "lge": (pg @ (1.0 / i2)) / ns,
+            "hge": (pg @ i2) / ns,
+            "slge": np.einsum("aij,i,j->a", p, 1.0 / i2, 1.0 / j2) / ns,
+            "shge": np.einsum("aij,i,j->a", p, i2, 1.0 / j2) / ns,
+            "llge": np.einsum("aij,i,j->a", p, 1.0 / i2, j2) / ns,
+            "lhge": np.einsum("aij,i,j->a", p, i2, j2) / ns,
+        }
+    empty = ~(n > 0)
+    for key in out:
+        if key != "n":
+            out[key][empty] = np.nan
+    return out
+
+
+def dense_matrix(
+    group: np.ndarray, code: np.ndarray, size: np.ndarray, n_groups: int, n_codes: int,
+    weights: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dense count matrices ``(n_groups, n_codes, n_sizes)`` over the sizes present.
+
+    Returns the matrices and the sizes (ascending) their last axis stands for.
+    """
+    size = np.asarray(size, dtype=np.int64)
+    top = int(size.max()) + 1 if size.size else 1
+    if top <= 4096:
+        present = np.bincount(size, minlength=top) > 0
+        sizes = np.flatnonzero(present)
+        column = (np.cumsum(present) - 1)[size]
+    else:
+        sizes, column = np.unique(size, return_inverse=True)
+        column = column.reshape(-1)
+    n_sizes = max(len(sizes), 1)
+    key = (np.asarray(group, dtype=np.int64) * n_codes + np.asarray(code, dtype=np.int64)) * n_sizes + column
+    p = np.bincount(key, weights=weights, minlength=n_groups * n_codes * n_sizes)
+    return p.reshape(n_groups, n_codes, n_sizes), sizes.astype(np.float64)
+
+
+def count_matrix_features(
+    group: np.ndarray, code: np.ndarray, j: np.ndarray, count: np.ndarray, n_groups: int,
+    grey: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """:func:`matrix_features` of sparse entries: matrix ``group[e]`` holds ``count[e]`` at
+    grey level ``grey[code[e]]`` (0-based) and size ``j[e]`` (entries may repeat).
 
     Examples
     --------
@@ -186,55 +252,8 @@ def count_matrix_features(
     >>> float(f["n"][0]), float(f["np"][0]), round(float(f["se"][0]), 4)
     (3.0, 4.0, 0.75)
     """
-    group = np.asarray(group, dtype=np.int64)
-    code = np.asarray(code, dtype=np.int64)
-    levels = np.asarray(grey, dtype=np.float64)
-    j = np.asarray(j, dtype=np.int64)
-    count = np.asarray(count, dtype=np.float64)
-    # merge repeated (group, grey, j) entries first: the entropy needs the matrix elements
-    n_j = int(j.max()) + 1 if j.size else 1
-    gk, rest, cnt = _group_sums(group, code * n_j + j, count, len(levels) * n_j)
-    gi = levels[rest // n_j]
-    jj = (rest % n_j).astype(np.float64)
-    n = np.bincount(gk, weights=cnt, minlength=n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        n_safe = np.where(n > 0, n, np.nan)
-        # marginals
-        pg_group, pg_level, pg = _group_sums(gk, rest // n_j, cnt, len(levels))
-        pj_group, pj_size, pj = _group_sums(gk, rest % n_j, cnt, n_j)
-        pg_i = levels[pg_level]
-        pj_j = pj_size.astype(np.float64)
-
-        def per_group(gidx: np.ndarray, values: np.ndarray) -> np.ndarray:
-            return np.bincount(gidx, weights=values, minlength=n_groups)
-
-        mu_i = per_group(pg_group, pg / n_safe[pg_group] * pg_i)
-        mu_j = per_group(pj_group, pj / n_safe[pj_group] * pj_j)
-        p = cnt / n_safe[gk]
-        out = {
-            "n": n,
-            "np": per_group(pj_group, pj * pj_j),
-            "se": per_group(pj_group, pj / pj_j**2) / n_safe,
-            "le": per_group(pj_group, pj * pj_j**2) / n_safe,
-            "gln": per_group(pg_group, pg**2) / n_safe,
-            "glnn": per_group(pg_group, pg**2) / n_safe**2,
-            "jn": per_group(pj_group, pj**2) / n_safe,
-            "jnn": per_group(pj_group, pj**2) / n_safe**2,
-            "glv": per_group(pg_group, pg / n_safe[pg_group] * (pg_i - mu_i[pg_group]) ** 2),
-            "jv": per_group(pj_group, pj / n_safe[pj_group] * (pj_j - mu_j[pj_group]) ** 2),
-            "entropy": -per_group(gk, p * np.log2(p + EPS)),
-            "lge": per_group(pg_group, pg / pg_i**2) / n_safe,
-            "hge": per_group(pg_group, pg * pg_i**2) / n_safe,
-            "slge": per_group(gk, cnt / (gi**2 * jj**2)) / n_safe,
-            "shge": per_group(gk, cnt * gi**2 / jj**2) / n_safe,
-            "llge": per_group(gk, cnt * jj**2 / gi**2) / n_safe,
-            "lhge": per_group(gk, cnt * gi**2 * jj**2) / n_safe,
-        }
-    empty = ~(n > 0)
-    for key in out:
-        if key != "n":
-            out[key][empty] = np.nan
-    return out
+    p, sizes = dense_matrix(group, code, j, n_groups, len(grey), np.asarray(count, dtype=np.float64))
+    return matrix_features(p, grey, sizes)
 
 
 def compute(
@@ -265,34 +284,34 @@ def compute(
     >>> round(f["ShortRunEmphasis"], 4), round(f["RunPercentage"], 4)
     (0.625, 0.6667)
     """
-    roi = code_roi(levels, mask, pad=1)
+    return features(code_roi(levels, mask, pad=1), spacing_zyx, settings)
+
+
+def features(roi: CodedROI, spacing_zyx: Sequence[float], settings: Any) -> dict[str, float]:
+    """PyRadiomics GLRLM features of a coded ROI (``pad >= 1``; see :func:`compute`)."""
     offsets = generate_angles(
         roi.size, (1,),
         force2d=bool(setting(settings, "force2D")),
         force2d_dimension=int(setting(settings, "force2Ddimension")),
     )
-    groups, codes, lengths = [], [], []
+    g = roi.n_grey
+    longest = max(roi.codes.shape) + 1
+    p = np.zeros((len(offsets), g, longest))
     for a, offset in enumerate(offsets):
         code, length, multi = run_lengths(roi, offset)
         if not multi:
             continue  # PyRadiomics empties such an angle
-        groups.append(np.full(code.size, a, dtype=np.int64))
-        codes.append(code)
-        lengths.append(length)
-    if not groups:
+        p[a] = np.bincount((code - 1) * longest + length, minlength=g * longest).reshape(g, longest)
+    if not p.any():
         return {name: float("nan") for name in FEATURES}
-    group = np.concatenate(groups)
-    code = np.concatenate(codes)
-    length = np.concatenate(lengths)
-    count = np.ones(group.size)
-    n_groups = len(offsets)
+    used = np.flatnonzero(p.sum(axis=(0, 1)) > 0)  # run lengths present (PyRadiomics drops the others)
+    p = p[:, :, used]
     norm = setting(settings, "weightingNorm")
     if norm is not None:
-        count = angle_weights(offsets, spacing_zyx, norm, squared_exp=False)[group]
-        group = np.zeros_like(group)
-        n_groups = 1
-    f = count_matrix_features(group, code - 1, length, count, n_groups, roi.grey)
-    keep = f["n"] > 0 if n_groups > 1 else np.ones(1, bool)
+        w = angle_weights(offsets, spacing_zyx, norm, squared_exp=False)
+        p = np.tensordot(w, p, axes=(0, 0))[None]
+    f = matrix_features(p, roi.grey, used.astype(np.float64))
+    keep = f["n"] > 0 if p.shape[0] > 1 else np.ones(1, bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         rp = f["n"] / f["np"]
     values = {

@@ -31,14 +31,14 @@ every plane gets its own value range so zones never cross planes. No loop over v
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
-from radiome.compat.pyradiomics.glcm import code_roi, setting
-from radiome.compat.pyradiomics.glrlm import count_matrix_features
+from radiome.compat.pyradiomics.glcm import CodedROI, code_roi, setting
+from radiome.compat.pyradiomics.glrlm import dense_matrix, matrix_features
 
-__all__ = ["FEATURES", "size_zones", "compute"]
+__all__ = ["FEATURES", "size_zones", "compute", "features"]
 
 #: PyRadiomics GLSZM feature names with the IBSI code of the same quantity.
 FEATURES: dict[str, str] = {
@@ -81,10 +81,11 @@ def size_zones(
     """
     from skimage.measure import label
 
-    codes = np.asarray(codes).astype(np.int64)
+    codes = np.asarray(codes)
     inside = codes > 0
     values = codes
     if force2d:
+        codes = codes.astype(np.int64)
         n_codes = int(codes.max()) + 1
         shape = [1, 1, 1]
         shape[int(force2d_dimension)] = codes.shape[int(force2d_dimension)]
@@ -126,13 +127,20 @@ def compute(
     >>> f["SmallAreaEmphasis"], round(f["ZonePercentage"], 4)
     (0.625, 0.6667)
     """
-    roi = code_roi(levels, mask, pad=1)
+    return features(code_roi(levels, mask, pad=1), spacing_zyx, settings)
+
+
+def features(roi: CodedROI, spacing_zyx: Sequence[float], settings: Any) -> dict[str, float]:
+    """PyRadiomics GLSZM features of a coded ROI (see :func:`compute`)."""
+    p = roi.pad
+    nz, ny, nx = roi.size
     code, size = size_zones(
-        roi.codes,
+        roi.small[p - 1:p + nz + 1, p - 1:p + ny + 1, p - 1:p + nx + 1] if p > 1 else roi.small,
         force2d=bool(setting(settings, "force2D")),
         force2d_dimension=int(setting(settings, "force2Ddimension")),
     )
-    f = count_matrix_features(np.zeros(code.size, np.int64), code - 1, size, np.ones(code.size), 1, roi.grey)
+    mat, sizes = dense_matrix(np.zeros(code.size, np.int64), code - 1, size, 1, roi.n_grey)
+    f = matrix_features(mat, roi.grey, sizes)
     values = {
         "SmallAreaEmphasis": f["se"], "LargeAreaEmphasis": f["le"],
         "GrayLevelNonUniformity": f["gln"], "GrayLevelNonUniformityNormalized": f["glnn"],

@@ -32,19 +32,78 @@ accumulated with one whole-ROI lookup per offset, exactly in integers; no loop o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
-from radiome.compat.pyradiomics.glcm import code_roi, generate_angles, neighbour_codes, setting
+from radiome.compat.pyradiomics.glcm import CodedROI, code_roi, generate_angles, neighbour_codes, setting
 
-__all__ = ["FEATURES", "ngtdm_matrix", "compute"]
+__all__ = ["FEATURES", "ngtdm_matrix", "compute", "features"]
 
 #: PyRadiomics NGTDM feature names with the IBSI code of the same quantity.
 FEATURES: dict[str, str] = {
     "Coarseness": "QCDE", "Contrast": "65HE", "Busyness": "NQ30", "Complexity": "HDEZ",
     "Strength": "1X9X",
 }
+
+
+def _box_sum(arr: np.ndarray, axes: Sequence[int]) -> np.ndarray:
+    """Sum over the 3-voxel window along each of ``axes`` (the result is 2 shorter on them)."""
+    out = arr
+    for axis in axes:
+        n = out.shape[axis]
+        sl = [slice(None)] * 3
+        parts = []
+        for k in range(3):
+            sl[axis] = slice(k, n - 2 + k)
+            parts.append(out[tuple(sl)])
+        out = parts[0] + parts[1] + parts[2]
+    return out
+
+
+def _neighbour_sums(roi: CodedROI, settings: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Code (1-based), sum of the neighbours' grey levels and neighbour count of every ROI voxel."""
+    distances = tuple(int(d) for d in setting(settings, "distances"))
+    force2d = bool(setting(settings, "force2D"))
+    dim = int(setting(settings, "force2Ddimension"))
+    p = roi.pad
+    nz, ny, nx = roi.size
+    centre, _ = roi.shifted((0, 0, 0))
+    inside = centre > 0
+    integral = bool(np.all(roi.grey == np.round(roi.grey))) and roi.grey[-1] < 2**40
+    if distances == (1,) and integral:
+        # neighbours at Chebyshev distance 1 = the 3x3x3 (3x3 in-plane) window minus the centre,
+        # summed exactly in integers
+        window = roi.codes[p - 1:p + nz + 1, p - 1:p + ny + 1, p - 1:p + nx + 1]
+        grey = np.concatenate([[0], roi.grey.astype(np.int64)])[window]
+        ins = (window > 0).astype(np.int16)
+        axes = [a for a in range(3) if not (force2d and a == dim)]
+        trim = [slice(None) if a in axes else slice(1, -1) for a in range(3)]
+        total = _box_sum(grey, axes)[tuple(trim)] - grey[1:-1, 1:-1, 1:-1]
+        count = _box_sum(ins, axes)[tuple(trim)] - ins[1:-1, 1:-1, 1:-1]
+        return centre[inside], total[inside].astype(np.float64), count[inside].astype(np.float64)
+    if roi.pad < max(distances):
+        raise ValueError("the coded ROI needs a border of at least the largest distance")
+    offsets = generate_angles(roi.size, distances, force2d=force2d, force2d_dimension=dim, bidirectional=True)
+    code = roi.codes.ravel()[roi.index]
+    grey_ext = np.concatenate([[0.0], roi.grey])  # code 0 (outside the ROI) adds nothing
+    total = np.zeros(code.size)
+    count = np.zeros(code.size)
+    for offset in offsets:  # one whole-ROI lookup per neighbour offset; integer-exact sums
+        nb = neighbour_codes(roi, offset[None, :])[0]
+        total += grey_ext[nb]
+        count += nb > 0
+    return code, total, count
+
+
+def _matrix(roi: CodedROI, settings: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    code, total, count = _neighbour_sums(roi, settings)
+    grey = roi.grey[code - 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diff = np.where(count > 0, np.abs(grey - total / np.where(count > 0, count, 1.0)), 0.0)
+    n = np.bincount(code - 1, minlength=roi.n_grey).astype(np.float64)
+    s = np.bincount(code - 1, weights=diff, minlength=roi.n_grey)
+    return roi.grey.copy(), n, s
 
 
 def ngtdm_matrix(levels: np.ndarray, mask: np.ndarray, settings: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -59,27 +118,7 @@ def ngtdm_matrix(levels: np.ndarray, mask: np.ndarray, settings: Any) -> tuple[n
     ([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0, 1.0], [2.0, 0.6667, 0.6667, 2.0])
     """
     distances = tuple(int(d) for d in setting(settings, "distances"))
-    roi = code_roi(levels, mask, pad=max(distances))
-    offsets = generate_angles(
-        roi.size, distances,
-        force2d=bool(setting(settings, "force2D")),
-        force2d_dimension=int(setting(settings, "force2Ddimension")),
-        bidirectional=True,
-    )
-    code = roi.codes.ravel()[roi.index]
-    grey_ext = np.concatenate([[0.0], roi.grey])  # code 0 (outside the ROI) adds nothing
-    total = np.zeros(code.size)
-    count = np.zeros(code.size)
-    for offset in offsets:  # one whole-ROI lookup per neighbour offset; integer-exact sums
-        nb = neighbour_codes(roi, offset[None, :])[0]
-        total += grey_ext[nb]
-        count += nb > 0
-    grey = roi.grey[code - 1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        diff = np.where(count > 0, np.abs(grey - total / np.where(count > 0, count, 1.0)), 0.0)
-    n = np.bincount(code - 1, minlength=roi.n_grey).astype(np.float64)
-    s = np.bincount(code - 1, weights=diff, minlength=roi.n_grey)
-    return roi.grey.copy(), n, s
+    return _matrix(code_roi(levels, mask, pad=max(distances)), settings)
 
 
 def compute(
@@ -109,7 +148,13 @@ def compute(
     >>> compute(lv, lv > 0, (1.0, 1.0, 1.0), None)
     {'Coarseness': 1000000.0, 'Contrast': 0.0, 'Busyness': 0.0, 'Complexity': 0.0, 'Strength': 0.0}
     """
-    i, n, s = ngtdm_matrix(levels, mask, settings)
+    distances = tuple(int(d) for d in setting(settings, "distances"))
+    return features(code_roi(levels, mask, pad=max(distances)), spacing_zyx, settings)
+
+
+def features(roi: CodedROI, spacing_zyx: Sequence[float], settings: Any) -> dict[str, float]:
+    """PyRadiomics NGTDM features of a coded ROI (``pad`` at least the largest distance)."""
+    i, n, s = _matrix(roi, settings)
     nvp = n.sum()
     p = n / nvp
     ngp = i.size

@@ -163,7 +163,10 @@ def get_mask(mask: Any, settings: PyRadiomicsSettings) -> Any:
             )
         mask = sitk.VectorIndexSelectionCast(mask, int(settings.label_channel))
     mask = sitk.Cast(mask, sitk.sitkUInt32)
-    labels = np.unique(sitk.GetArrayFromImage(mask))
+    arr = sitk.GetArrayViewFromImage(mask)
+    if (arr == settings.label).any():
+        return mask
+    labels = np.unique(arr)
     if len(labels) == 1 and labels[0] == 0:
         raise LabelError("the mask contains no label (nothing is segmented).")
     if settings.label not in labels:
@@ -198,14 +201,32 @@ def normalise(image: Any, settings: PyRadiomicsSettings) -> Any:
     return image * settings.normalizeScale
 
 
+def label_box(mask: Any, label: int) -> tuple[np.ndarray, int]:
+    """Bounding box and voxel count of ``label`` in a SimpleITK label map, with NumPy.
+
+    Returns the box as SimpleITK's shape statistics give it, lower index then size in
+    ``(x, y[, z])`` order, and the number of voxels.
+
+    Raises
+    ------
+    LabelError
+        If ``label`` is absent.
+    """
+    roi = _sitk().GetArrayViewFromImage(mask) == label
+    lower, size = [], []
+    for axis in range(roi.ndim):
+        other = tuple(a for a in range(roi.ndim) if a != axis)
+        hit = np.flatnonzero(roi.any(axis=other))
+        if hit.size == 0:
+            raise LabelError(f"label {label} is not present in the mask.")
+        lower.append(int(hit[0]))
+        size.append(int(hit[-1] - hit[0] + 1))
+    return np.array(lower[::-1] + size[::-1]), int(np.count_nonzero(roi))
+
+
 def _roi_box(image: Any, mask: Any, label: int) -> np.ndarray:
     """Lower index and size (x, y, z) of the ROI, checked to lie inside the image."""
-    sitk = _sitk()
-    lssif = sitk.LabelShapeStatisticsImageFilter()
-    lssif.Execute(mask)
-    if label not in lssif.GetLabels():
-        raise LabelError(f"label {label} is not present in the mask.")
-    bb = np.array(lssif.GetBoundingBox(label))
+    bb, _ = label_box(mask, label)
     nd = mask.GetDimension()
     lower = mask.TransformContinuousIndexToPhysicalPoint((bb[:nd] - 0.5).tolist())
     upper = mask.TransformContinuousIndexToPhysicalPoint((bb[:nd] + bb[nd:] - 0.5).tolist())
@@ -255,9 +276,7 @@ def resample(image: Any, mask: Any, settings: PyRadiomicsSettings) -> tuple[Any,
         rif.SetReferenceImage(image)
         rif.SetInterpolator(sitk.sitkNearestNeighbor)
         mask = rif.Execute(mask)
-        lssif = sitk.LabelShapeStatisticsImageFilter()
-        lssif.Execute(mask)
-        box = np.array(lssif.GetBoundingBox(settings.label))
+        box, _ = label_box(mask, settings.label)
         low_up = np.empty(nd * 2, dtype=int)
         low_up[::2] = box[:nd]
         low_up[1::2] = box[:nd] + box[nd:] - 1
@@ -282,9 +301,15 @@ def resample(image: Any, mask: Any, settings: PyRadiomicsSettings) -> tuple[Any,
     rif.SetOutputDirection(mask.GetDirection())
     rif.SetSize(size)
     rif.SetOutputOrigin(origin)
-    rif.SetOutputPixelType(image.GetPixelID())
-    rif.SetInterpolator(interpolator)
-    new_image = rif.Execute(image)
+    new_image = None
+    if interpolator == sitk.sitkBSpline:  # SimpleITK's voxels, separable (falls back when not covered)
+        from radiome.compat.pyradiomics.resample import resample_bspline
+
+        new_image = resample_bspline(image, size, origin, target.tolist(), mask.GetDirection())
+    if new_image is None:
+        rif.SetOutputPixelType(image.GetPixelID())
+        rif.SetInterpolator(interpolator)
+        new_image = rif.Execute(image)
     rif.SetOutputPixelType(mask.GetPixelID())
     rif.SetInterpolator(sitk.sitkNearestNeighbor)
     new_mask = rif.Execute(mask)
@@ -329,6 +354,14 @@ def check_mask(image: Any, mask: Any, settings: PyRadiomicsSettings) -> tuple[np
     """
     sitk = _sitk()
     label = int(settings.label)
+    if _same_grid(image, mask):  # nothing for SimpleITK's geometry check to find
+        box, count = label_box(mask, label)
+        nd = mask.GetDimension()
+        low_up = np.empty(2 * nd, dtype=np.int64)
+        low_up[::2] = box[:nd]
+        low_up[1::2] = box[:nd] + box[nd:] - 1
+        _check_roi_size(low_up, count, settings)
+        return low_up, None
     corrected = None
     lsif = sitk.LabelStatisticsImageFilter()
     with _tolerance(settings.geometryTolerance):
@@ -352,6 +385,21 @@ def check_mask(image: Any, mask: Any, settings: PyRadiomicsSettings) -> tuple[np
             if label not in lsif.GetLabels():
                 raise LabelError(f"label {label} is lost after resampling the mask onto the image.")
     box = np.array(lsif.GetBoundingBox(label))
+    _check_roi_size(box, lsif.GetCount(label), settings)
+    return box, corrected
+
+
+def _same_grid(image: Any, mask: Any) -> bool:
+    """Whether image and mask have exactly the same size, spacing, origin and direction."""
+    return (
+        image.GetSize() == mask.GetSize()
+        and image.GetSpacing() == mask.GetSpacing()
+        and image.GetOrigin() == mask.GetOrigin()
+        and image.GetDirection() == mask.GetDirection()
+    )
+
+
+def _check_roi_size(box: np.ndarray, count: int, settings: PyRadiomicsSettings) -> None:
     ndims = int(np.sum((box[1::2] - box[0::2] + 1) > 1))
     if ndims == 0:
         raise MaskError("the ROI is a single voxel; PyRadiomics (and this mode) needs at least two.")
@@ -360,12 +408,10 @@ def check_mask(image: Any, mask: Any, settings: PyRadiomicsSettings) -> tuple[np
             f"the ROI spans {ndims} dimension(s) but minimumROIDimensions is "
             f"{settings.minimumROIDimensions}; lower it or check the mask."
         )
-    if settings.minimumROISize is not None and lsif.GetCount(label) <= settings.minimumROISize:
+    if settings.minimumROISize is not None and count <= settings.minimumROISize:
         raise MaskError(
-            f"the ROI has {lsif.GetCount(label)} voxels, not more than minimumROISize="
-            f"{settings.minimumROISize}."
+            f"the ROI has {count} voxels, not more than minimumROISize={settings.minimumROISize}."
         )
-    return box, corrected
 
 
 def crop_to_mask(image: Any, mask: Any, box: np.ndarray, pad: int = 0) -> tuple[Any, Any]:

@@ -20,11 +20,9 @@ approximate volume (YEKZ); ``MeshVolume`` is IBSI's volume (RNU0) on PyRadiomics
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
-
 from radiome.errors import EmptyMaskError
 
-__all__ = ["compute", "mesh_coefficients", "mesh_diameters", "axis_eigenvalues"]
+__all__ = ["compute", "mesh_coefficients", "mesh_diameters", "max_distance_sq", "axis_eigenvalues"]
 
 # Corners of the marching cube, (dz, dy, dx), in PyRadiomics' bit order.
 _CORNERS = np.array(
@@ -83,7 +81,6 @@ def _triangle_table() -> np.ndarray:
 
 
 _TABLE = _triangle_table()
-_CHUNK = 200_000
 
 
 def _padded(mask: np.ndarray) -> np.ndarray:
@@ -95,6 +92,36 @@ def _padded(mask: np.ndarray) -> np.ndarray:
     return np.pad(m, 1)
 
 
+def _config_tables(spacing: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Per cube configuration: surface area, and the two terms of its signed volume.
+
+    With the cube origin :math:`o` and the triangle corners :math:`o + e_a, o + e_b, o + e_c`
+    (mm), :math:`(a \times b)\cdot c = \det[e_a, e_b, e_c] + o \cdot (e_b \times e_c +
+    e_c \times e_a + e_a \times e_b)`, so a configuration contributes a constant ``k`` plus
+    :math:`o \cdot v`.
+    """
+    tri = _TABLE  # (128, 5, 3) edge numbers, -1 for no triangle
+    valid = tri[:, :, 0] >= 0
+    e = _EDGE_POINTS[np.where(tri >= 0, tri, 0)] * spacing  # (128, 5, 3 corners, 3 coords)
+    ea, eb, ec = e[:, :, 0], e[:, :, 1], e[:, :, 2]
+    cr = np.cross(ea - ec, eb - ec)
+    area = np.where(valid, 0.5 * np.sqrt((cr**2).sum(axis=-1)), 0.0).sum(axis=1)
+    k = np.where(valid, np.einsum("ctj,ctj->ct", np.cross(ea, eb), ec), 0.0).sum(axis=1)
+    v = np.where(valid[..., None], np.cross(eb, ec) + np.cross(ec, ea) + np.cross(ea, eb), 0.0).sum(axis=1)
+    return area, k, v
+
+
+def _cube_index(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Configuration (0..127) and sign (+1, -1 for complemented) of every 2x2x2 cube."""
+    z, y, x = m.shape
+    index = np.zeros((z - 1, y - 1, x - 1), dtype=np.uint8)
+    for bit, (dz, dy, dx) in enumerate(_CORNERS):
+        index |= m[dz:z - 1 + dz, dy:y - 1 + dy, dx:x - 1 + dx].view(np.uint8) << np.uint8(bit)
+    flip = index >= 0x80
+    index ^= flip.view(np.uint8) * np.uint8(0xFF)
+    return index, flip
+
+
 def mesh_coefficients(mask: np.ndarray, spacing_zyx: tuple[float, float, float]) -> tuple[float, float]:
     r"""Surface area and mesh volume of PyRadiomics' marching-cubes mesh.
 
@@ -104,7 +131,8 @@ def mesh_coefficients(mask: np.ndarray, spacing_zyx: tuple[float, float, float])
 
     with :math:`a_f, b_f, c_f` the triangle corners in mm and :math:`s_f = -1` for
     complemented cube configurations. IBSI codes: surface area C0JK, volume RNU0 (on
-    PyRadiomics' mesh).
+    PyRadiomics' mesh). Both sums are taken per cube configuration (tables of the area and of
+    the two volume terms, see :func:`_config_tables`), so no triangle is built.
 
     Parameters
     ----------
@@ -120,79 +148,168 @@ def mesh_coefficients(mask: np.ndarray, spacing_zyx: tuple[float, float, float])
     """
     m = _padded(mask)
     spacing = np.asarray(spacing_zyx, dtype=np.float64)
-    z, y, x = m.shape
-    index = np.zeros((z - 1, y - 1, x - 1), dtype=np.uint8)
-    for bit, (dz, dy, dx) in enumerate(_CORNERS):
-        index |= m[dz:z - 1 + dz, dy:y - 1 + dy, dx:x - 1 + dx].astype(np.uint8) << bit
-    flip = (index & 0x80) != 0
-    index = np.where(flip, index ^ 0xFF, index)
-    cubes = np.nonzero(index)
-    config = index[cubes]
-    sign = np.where(flip[cubes], -1.0, 1.0)
-    origin = np.stack(cubes, axis=1).astype(np.float64)
-    area = 0.0
-    volume = 0.0
-    for start in range(0, len(config), _CHUNK):
-        sl = slice(start, start + _CHUNK)
-        tri = _TABLE[config[sl]]  # (n, 5, 3) edge numbers
-        cube_i, tri_i = np.nonzero(tri[:, :, 0] >= 0)
-        edges = tri[cube_i, tri_i]  # (m, 3)
-        pts = (origin[sl][cube_i][:, None, :] + _EDGE_POINTS[edges]) * spacing  # (m, 3, 3)
-        a, b, c = pts[:, 0], pts[:, 1], pts[:, 2]
-        volume += float(np.sum(sign[sl][cube_i] * np.einsum("ij,ij->i", np.cross(a, b), c)))
-        cr = np.cross(a - c, b - c)
-        area += float(np.sum(0.5 * np.sqrt(cr[:, 0] ** 2 + cr[:, 1] ** 2 + cr[:, 2] ** 2)))
+    area_t, k_t, v_t = _config_tables(spacing)
+    index, flip = _cube_index(m)
+    counts = np.bincount(index.reshape(-1), minlength=128)
+    area = float(counts @ area_t)
+    sign = 1.0 - 2.0 * flip
+    # constant terms: signed count per configuration
+    signed = np.bincount(index.reshape(-1), weights=sign.reshape(-1), minlength=128)
+    volume = float(signed @ k_t)
+    # position terms: sum over cubes of s * o . v(config), o = cube index * spacing, per axis
+    for axis in range(3):
+        w = sign * v_t[:, axis][index]
+        other = tuple(a for a in range(3) if a != axis)
+        profile = w.sum(axis=other)
+        volume += float(profile @ (np.arange(profile.size, dtype=np.float64) * spacing[axis]))
     return area, volume / 6.0
 
 
-def _vertices(m: np.ndarray, spacing: np.ndarray) -> np.ndarray:
-    """Mesh vertices: the mid-points of every edge between an ROI and a background voxel."""
-    out = []
-    for axis in range(3):
+def _first_last(d: np.ndarray, axis: int) -> np.ndarray:
+    """True where ``d`` is the first or the last True along ``axis``."""
+    hit = np.expand_dims(d.any(axis=axis), axis)
+    first = np.expand_dims(np.argmax(d, axis=axis), axis)
+    last = np.expand_dims(d.shape[axis] - 1 - np.argmax(np.flip(d, axis=axis), axis=axis), axis)
+    out = np.zeros(d.shape, dtype=bool)
+    np.put_along_axis(out, first, hit, axis)
+    np.put_along_axis(out, last, hit, axis)
+    return out
+
+
+def _candidate_vertices(m: np.ndarray, spacing: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mesh vertices that can end a maximal diameter, with their extremeness flags.
+
+    The vertices are the mid-points of the edges between an ROI and a background voxel. A
+    vertex strictly between two others on a line along an axis is never an end of a largest
+    distance (in 3D, or in a plane containing that line), so only vertices that are the
+    first or last of their kind on some axis line are kept. Returns the coordinates (mm),
+    the doubled integer coordinates (plane keys) and, per axis, whether the vertex is extreme
+    along that axis.
+    """
+    coords, keys, flags = [], [], []
+    for t in range(3):
         lo = [slice(None)] * 3
         hi = [slice(None)] * 3
-        lo[axis] = slice(0, -1)
-        hi[axis] = slice(1, None)
-        idx = np.argwhere(m[tuple(lo)] != m[tuple(hi)]).astype(np.float64)
-        idx[:, axis] += 0.5
-        out.append(idx * spacing)
-    return np.concatenate(out)
+        lo[t] = slice(0, -1)
+        hi[t] = slice(1, None)
+        d = m[tuple(lo)] != m[tuple(hi)]
+        ext = [_first_last(d, a) for a in range(3)]
+        keep = d & ((ext[0] & ext[1]) | (ext[0] & ext[2]) | (ext[1] & ext[2]))
+        idx = np.argwhere(keep)
+        doubled = 2 * idx
+        doubled[:, t] += 1
+        coords.append(doubled * (0.5 * spacing))
+        keys.append(doubled)
+        flags.append(np.stack([e[keep] for e in ext], axis=1))
+    return np.concatenate(coords), np.concatenate(keys), np.concatenate(flags)
 
 
-def _max_sq_brute(p: np.ndarray, block: int = 2048) -> float:
-    best = 0.0
-    for i in range(0, len(p), block):
-        d = p[i:i + block, None, :] - p[None, :, :]
+def max_distance_sq(points: np.ndarray, block: int = 512) -> float:
+    r"""Largest squared distance between two of ``points`` (n, d), 0 for fewer than two.
+
+    .. math:: \max_{i<j} \lVert p_i - p_j \rVert^2 = \max_{i<j} (\lVert p_i\rVert^2 +
+        \lVert p_j\rVert^2 - 2\,p_i \cdot p_j)
+
+    evaluated in blocks with a matrix product on centred coordinates; the rows that come
+    within :math:`10^{-9}` of the maximum are then recomputed from coordinate differences.
+    """
+    p = np.asarray(points, dtype=np.float64)
+    if len(p) < 2:
+        return 0.0
+    if len(p) <= 64:
+        return float(_plane_maxima(p[None])[0])
+    p = p - p.mean(axis=0)
+    sq = np.einsum("ij,ij->i", p, p)
+    row_max = np.empty(len(p))
+    for s in range(0, len(p), block):
+        g = p[s:s + block] @ p[s:].T
+        g *= -2.0
+        g += sq[s:s + block, None]
+        g += sq[None, s:]
+        row_max[s:s + block] = g.max(axis=1)
+    rows = np.flatnonzero(row_max >= row_max.max() * (1 - 1e-9))
+    exact = 0.0
+    for r in range(0, len(rows), 64):
+        d = p[rows[r:r + 64], None, :] - p[None, :, :]
         d2 = d[..., 0] ** 2
         for k in range(1, p.shape[1]):
             d2 += d[..., k] ** 2
-        best = max(best, float(d2.max()))
-    return best
+        exact = max(exact, float(d2.max()))
+    return exact
 
 
-def _max_sq(points: np.ndarray) -> float:
-    """Largest squared pairwise distance, searched over the convex hull when it exists."""
-    if len(points) < 2:
-        return 0.0
-    if len(points) > 64:
-        try:
-            points = points[ConvexHull(points).vertices]
-        except (QhullError, ValueError):  # flat or collinear: every point may be extreme
-            pass
-    return _max_sq_brute(points)
+def _plane_maxima(p: np.ndarray) -> np.ndarray:
+    """Largest squared distance within each of the point sets ``p[i]`` (P, K, d), exactly."""
+    d = p[:, :, None, :] - p[:, None, :, :]
+    d2 = d[..., 0] ** 2
+    for k in range(1, p.shape[-1]):
+        d2 += d[..., k] ** 2
+    return d2.max(axis=(1, 2))
 
 
-def _max_sq_in_planes(points: np.ndarray, axis: int) -> float:
-    """Largest squared distance between two points sharing coordinate ``axis`` exactly."""
-    other = [k for k in range(3) if k != axis]
-    order = np.argsort(points[:, axis], kind="stable")
-    p = points[order]
-    values, starts = np.unique(p[:, axis], return_index=True)
-    bounds = list(starts) + [len(p)]
+_DIRECTIONS = 32
+
+
+def _outside_support_polygons(uv: np.ndarray, start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Per plane (consecutive runs ``start``, ``count`` of ``uv``), the points that may be
+    vertices of the plane's convex hull.
+
+    The points extreme in :data:`_DIRECTIONS` directions span a convex polygon inside the
+    hull; a point inside or on that polygon is not a hull vertex (nor needed for a largest
+    distance), so only the extreme points and the points strictly outside are kept. ``uv``
+    are integer coordinates (doubled voxel indices), so the side tests are exact; a scaling
+    of the axes (the voxel spacing) keeps hull vertices.
+    """
+    keep = np.zeros(len(uv), dtype=bool)
+    theta = np.arange(_DIRECTIONS) * (2 * np.pi / _DIRECTIONS)
+    dirs = np.stack([np.cos(theta), np.sin(theta)])  # (2, M), counter-clockwise
+    order = np.argsort(count, kind="stable")
+    budget = 1 << 21
+    i = 0
+    while i < len(order):  # planes grouped by size, padded with copies of their first point
+        width = int(count[order[i]])
+        j = i
+        while j < len(order) and int(count[order[j]]) <= width * 2 and (j - i + 1) * int(count[order[j]]) * _DIRECTIONS <= budget:
+            j += 1
+        j = max(j, i + 1)
+        planes = order[i:j]
+        width = int(count[planes].max())
+        pos = np.minimum(np.arange(width)[None, :], count[planes, None] - 1) + start[planes, None]
+        pts = uv[pos].astype(np.float64)  # (P, K, 2), integer-valued: the tests below are exact
+        best = np.argmax(pts @ dirs, axis=1)  # (P, M) support points
+        sup = np.take_along_axis(pts, best[..., None], axis=1)  # (P, M, 2)
+        edge = np.roll(sup, -1, axis=1) - sup
+        normal = np.stack([-edge[..., 1], edge[..., 0]], axis=1)  # (P, 2, M): left of the edge > 0
+        offset = np.einsum("pmd,pdm->pm", sup, normal)
+        side = np.matmul(pts, normal) - offset[:, None, :]  # (P, K, M)
+        keep[pos[side.min(axis=2) < 0]] = True
+        keep[np.take_along_axis(pos, best, axis=1)] = True
+        i = j
+    return keep
+
+
+def _plane_runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort order, run starts and run lengths of equal ``key`` values."""
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    start = np.concatenate([[0], np.flatnonzero(np.diff(sk)) + 1])
+    count = np.diff(np.concatenate([start, [len(sk)]]))
+    return order, start, count
+
+
+def _max_in_planes(points: np.ndarray, start: np.ndarray, count: np.ndarray) -> float:
+    """Largest squared distance between two points of one plane (runs ``start``, ``count``)."""
     best = 0.0
-    for s, e in zip(bounds[:-1], bounds[1:]):
-        if e - s > 1:
-            best = max(best, _max_sq(p[s:e][:, other]))
+    big = count > 64
+    for s, c in zip(start[big], count[big]):
+        best = max(best, max_distance_sq(points[s:s + c]))
+    small = np.flatnonzero((count > 1) & ~big)
+    if small.size:  # planes of up to 64 points at once, padded with copies of their first point
+        width = int(count[small].max())
+        pos = np.minimum(np.arange(width)[None, :], count[small, None] - 1) + start[small, None]
+        step = max(1, (1 << 22) // (width * width))
+        for c in range(0, len(small), step):
+            best = max(best, float(_plane_maxima(points[pos[c:c + step]]).max()))
     return best
 
 
@@ -203,7 +320,8 @@ def mesh_diameters(mask: np.ndarray, spacing_zyx: tuple[float, float, float]) ->
         D = \max_{i,j} \lVert v_i - v_j \rVert
 
     over all vertex pairs (3D, IBSI L0JK), and over pairs with equal ``z`` (slice), equal
-    ``y`` (column) and equal ``x`` (row) coordinate.
+    ``y`` (column) and equal ``x`` (row) coordinate. Only vertices that are extreme on their
+    axis lines take part (see :func:`_candidate_vertices`); the maximum is the same.
 
     Returns
     -------
@@ -211,9 +329,24 @@ def mesh_diameters(mask: np.ndarray, spacing_zyx: tuple[float, float, float]) ->
         In mm, the order of PyRadiomics' C extension.
     """
     m = _padded(mask)
-    v = _vertices(m, np.asarray(spacing_zyx, dtype=np.float64))
-    planes = [np.sqrt(_max_sq_in_planes(v, axis)) for axis in range(3)]
-    return planes[0], planes[1], planes[2], float(np.sqrt(_max_sq(v)))
+    coords, keys, flags = _candidate_vertices(m, np.asarray(spacing_zyx, dtype=np.float64))
+    hull3d = flags.all(axis=1)
+    planes = []
+    for axis in range(3):
+        other = [a for a in range(3) if a != axis]
+        sel = np.flatnonzero(flags[:, other[0]] & flags[:, other[1]])
+        order, start, count = _plane_runs(keys[sel, axis])
+        sel = sel[order]
+        hull = _outside_support_polygons(keys[sel][:, other], start, count)
+        # a 3D hull vertex is a hull vertex of each of its three planes
+        on_hull = np.zeros(len(flags), dtype=bool)
+        on_hull[sel[hull]] = True
+        hull3d &= on_hull
+        kept = sel[hull]
+        _, start, count = _plane_runs(keys[kept, axis])  # still sorted by plane
+        planes.append(float(np.sqrt(_max_in_planes(coords[kept][:, other], start, count))))
+    d3 = float(np.sqrt(max_distance_sq(coords[hull3d])))
+    return planes[0], planes[1], planes[2], d3
 
 
 def axis_eigenvalues(mask: np.ndarray, spacing: tuple[float, ...]) -> np.ndarray:
