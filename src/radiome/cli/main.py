@@ -35,6 +35,12 @@ def _register_subcommands() -> None:
     from radiome.cli.cohort import app as cohort_app
 
     app.add_typer(cohort_app, name="cohort", help="Cohort extraction: many cases, resumable, local or on Dask.")
+    from radiome.cli.study import app as study_app
+
+    app.add_typer(study_app, name="study", help="Studies: one study.yaml to tables, figures, models and report.html.")
+    from radiome.cli.model import app as model_app
+
+    app.add_typer(model_app, name="model", help="Models on any feature table: validation designs, honest AUC with CI.")
 
 
 
@@ -169,27 +175,65 @@ def presets() -> None:
         console.print(name)
 
 
+#: Extraction settings of the demo: IBSI-compliant, compact (3D texture, fixed bin size 25 HU).
+DEMO_SETTINGS = {
+    "round_input": True,
+    "resegmentation": {"range": [-300, 400]},
+    "discretisation": {"method": "fbs", "bin_width": 25},
+    "ivh_discretisation": {"method": "fbs", "bin_width": 2.5},
+    "texture": {"dimensions": ["3D"]},
+}
+
+
+def demo_study(folder: Path, cases: int = 120, seed: int = 0) -> Path:
+    """Write the synthetic demo cohort and its study.yaml into ``folder``; return the study file."""
+    from radiome.cohort.synthetic import make_demo_cohort
+    from radiome.study.config import template_yaml
+
+    make_demo_cohort(folder / "cohort", n_cases=cases, seed=seed)
+    values = {
+        "title": f"radiome demo study (SYNTHETIC data, {cases} cases, seed {seed})",
+        "description": ("A seeded synthetic cohort of CT-like lesions: two texture phenotypes linked to a binary "
+                        "outcome, with age, sex, stage and LDH as clinical variables (stage informative). Not "
+                        "patient data."),
+        "data": {"manifest": "cohort/manifest.csv", "clinical": "cohort/clinical.csv", "synthetic": True},
+        "outcome": {"column": "outcome", "label": "outcome"},
+        "predictors": {"clinical": ["age", "sex", "stage", "ldh"], "centre": "centre"},
+        "extraction": {"settings": DEMO_SETTINGS},
+        "design": {"kind": "split", "test_size": 1 / 3, "seed": seed},
+        "report": {"segmentation_method": "synthetic masks (generated with the images)",
+                   "image_protocol": "synthetic CT-like volumes, 2.5 x 0.8 x 0.8 mm voxels", "open_data": True,
+                   "prospective": False},
+    }
+    study = folder / "study.yaml"
+    study.write_text(template_yaml(values), encoding="utf-8")
+    return study
+
+
 @app.command()
 @_friendly
 def demo(
-    folder: Path = typer.Option(Path("radiome-demo"), "--out", help="Where to write the generated phantom."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the synthetic phantom."),
+    folder: Path = typer.Option(Path("radiome-demo"), "-o", "--out", help="Folder for the cohort, study.yaml and the study output."),
+    cases: int = typer.Option(120, "--cases", min=20, help="Number of synthetic lesions."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the synthetic cohort and of the study."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Extraction worker processes (default: all cores)."),
 ) -> None:
-    """Generate a synthetic CT phantom, extract all IBSI features and print them."""
-    from radiome.extraction import extract_files
-    from radiome.io.synthetic import write_phantom
+    """Generate a SYNTHETIC cohort (CT-like lesions, clinical data), write its study.yaml and run the whole study."""
+    import time
 
-    image, mask = write_phantom(folder, seed=seed)
-    settings = {
-        "interpolation": {"spacing_xyz": [1.0, 1.0, 1.0], "round_intensities": True},
-        "resegmentation": {"range": [-100, 300]},
-        "discretisation": {"method": "fbs", "bin_width": 25},
-    }
-    result = extract_files(image, mask, settings)
-    _print_values(dict(result.values), f"synthetic phantom (seed {seed}): {len(result)} features")
-    console.print(
-        f"phantom written to {folder}/; the same with the CLI:\n  radiome extract {image} {mask} -o features.csv"
-    )
+    from radiome.cli.study import _print_run, _with_progress
+    from radiome.study.runner import run_study
+
+    t0 = time.perf_counter()
+    folder = folder.expanduser().resolve()
+    study = demo_study(folder, cases, seed)
+    console.print(f"synthetic cohort ({cases} cases, seed {seed}) and {study} written in {time.perf_counter() - t0:.1f}s",
+                  highlight=False, soft_wrap=True)
+    result = _with_progress(lambda progress: run_study(study, folder / "study", jobs=jobs, progress=progress))
+    _print_run(result)
+    console.print(f"demo finished in {time.perf_counter() - t0:.1f}s; open {result.report or folder / 'study'}",
+                  highlight=False, soft_wrap=True)
+    console.print(f"rerun the study alone: radiome study run {study} -o {folder / 'study'}", highlight=False, soft_wrap=True)
 
 
 def _print_case_report(rep, title: str) -> bool:

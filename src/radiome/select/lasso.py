@@ -445,29 +445,36 @@ class _LassoCVBase(SelectorMixin, BaseEstimator):
 
         ``standardized=True`` multiplies each coefficient by its feature's standard deviation
         (the scale glmnet fits on), which puts features of different units side by side. The
-        ``label_top`` largest coefficients at the chosen lambda are named at the right edge.
+        features kept at the chosen lambda are drawn in colour (the ``label_top`` largest named
+        in a legend beneath the axes); the paths of the others are grey.
         """
-        from radiome.report.style import color, get_axes
+        from radiome.report.style import PALETTE, get_axes
 
         check_is_fitted(self, "coef_path_")
         ax = get_axes(ax, figsize=(5.0, 4.0))
         loglam = np.log(self.lambdas_)
         C = self.coef_path_ * (self.x_scale_ if standardized else 1.0)
         used = np.flatnonzero(np.any(C != 0.0, axis=0))
-        colours = {int(j): color(i) for i, j in enumerate(used)}
+        kept = [int(j) for j in np.argsort(-np.abs(C[self.index_]), kind="stable")
+                if C[self.index_, j] != 0.0]
         for j in used:
-            ax.plot(loglam, C[:, j], color=colours[int(j)], lw=1.0)
-        ax.axhline(0.0, color="0.6", lw=0.6)
-        self._mark_lambdas(ax)
+            if int(j) not in kept:
+                ax.plot(loglam, C[:, j], color="0.78", lw=0.7, zorder=1)
+        readable = [c for c in PALETTE if c.upper() != "#F0E442"]  # yellow is faint on white
         labels = self._labels(C.shape[1])
-        top = np.argsort(-np.abs(C[self.index_]), kind="stable")[:label_top]
-        for j in top:
-            if C[self.index_, j] != 0.0:  # named at the end of the path (smallest lambda)
-                ax.annotate(labels[j], (loglam[-1], C[-1, j]), fontsize=7, xytext=(3, 0),
-                            textcoords="offset points", va="center", color=colours[int(j)])
+        for rank, j in enumerate(kept):
+            named = rank < label_top
+            ax.plot(loglam, C[:, j], color=readable[rank % len(readable)], lw=1.6 if named else 1.0,
+                    zorder=3, label=_short(labels[j]) if named else None)
+        ax.axhline(0.0, color="0.5", lw=0.6)
+        self._mark_lambdas(ax)
         ax.set_xlabel("log(λ)")
         ax.set_ylabel("Coefficient (standardised)" if standardized else "Coefficient")
         ax.set_title(f"LASSO path ({int(self.support_.sum())} selected at λ.{self.rule})")
+        handles, names = ax.get_legend_handles_labels()
+        if handles:
+            ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                      ncol=1, frameon=False, fontsize=7)
         return ax
 
     def plot_cv(self, ax: Any = None) -> Any:
@@ -494,6 +501,11 @@ class _LassoCVBase(SelectorMixin, BaseEstimator):
         ax.axvline(np.log(self.lambda_min_), color=PALETTE[0], ls=":", lw=1.2, label=f"λ.min = {self.lambda_min_:.3g}")
         ax.axvline(np.log(self.lambda_1se_), color=PALETTE[2], ls=":", lw=1.2, label=f"λ.1se = {self.lambda_1se_:.3g}")
         ax.legend(loc="best", frameon=False)
+
+
+def _short(name: str, width: int = 60) -> str:
+    """A feature name cut to ``width`` characters (middle elided) for legends."""
+    return name if len(name) <= width else name[: width // 2 - 1] + "…" + name[-(width // 2 - 1):]
 
 
 class LassoLogisticCV(ClassifierMixin, _LassoCVBase):
