@@ -153,15 +153,18 @@ class Collector:
         if not _KEY.match(key):
             raise ConfigError(f"output key {key!r} must use only letters, digits, '_', '-' and '.'")
 
-    def table(self, key: str, frame: pd.DataFrame, caption: str, *, float_format: int = 3,
+    def table(self, key: str, frame: pd.DataFrame, caption: str, *, float_format: int | None = 3,
               index: bool = False) -> pd.DataFrame:
-        """Write ``frame`` to ``tables/<key>.csv`` (UTF-8, full precision) and register it."""
+        """Write ``frame`` to ``tables/<key>.csv`` (UTF-8, full precision) and register it.
+
+        ``float_format`` is the number of decimals the report shows, or None to show the CSV
+        text as it is (tables of preformatted cells such as Table 1)."""
         self._check_key(key)
         caption = ("Synthetic data. " + caption) if self.synthetic else caption
         frame = frame.reset_index() if index else frame
         path = self.out_dir / "tables" / f"{key}.csv"
         frame.to_csv(path, index=False, encoding="utf-8")
-        self.tables[key] = {"csv": f"tables/{key}.csv", "caption": caption, "float_format": int(float_format)}
+        self.tables[key] = {"csv": f"tables/{key}.csv", "caption": caption, "float_format": None if float_format is None else int(float_format)}
         return frame
 
     def figure(self, key: str, fig_or_ax: Any, caption: str) -> None:
@@ -482,7 +485,8 @@ def table1_section(data: PreparedData, cfg: StudyConfig, col: Collector) -> None
     frame = tab.to_frame()
     frame.columns = [g if b == "" else f"{b}: {g}" for b, g in frame.columns]
     col.table("table1", frame.reset_index(), "Table 1. Characteristics of the analysed cases"
-              + (f" by {' and by '.join(by)}" if by else "") + " (mean ± SD or median (IQR) by normality; n (%)).")
+              + (f" by {' and by '.join(by)}" if by else "") + " (mean ± SD or median (IQR) by normality; n (%)).",
+              float_format=None)
     col.table("table1_numeric", tab.to_numeric_frame(), "Table 1, the numbers behind every cell.", float_format=4)
     text = [f"Table 1 describes the {len(f)} analysed cases" + (f" by {' and by '.join(by)}" if by else "")
             + ". Continuous variables are mean ± SD when normal (Shapiro-Wilk) and median (Q1, Q3) otherwise; "

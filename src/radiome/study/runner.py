@@ -666,7 +666,7 @@ def _facts(col: Collector, cfg: StudyConfig, data: PreparedData, feats: _Feature
         "n_cases_excluded": data.n_excluded, "design": data.design_text,
         "has_test_set": ds.kind in ("split", "column", "external"), "has_external_validation": ds.kind == "external",
         "has_cv": ds.kind == "cv", "feature_reproducibility_assessed": False, "harmonisation_applied": False,
-        "multiple_segmentation": False, "software_versions": versions(), "seed": ds.seed,
+        "multiple_segmentation": None, "software_versions": versions(), "seed": ds.seed,
         "open_data": cfg.report.open_data, "prospective": cfg.report.prospective,
         "image_protocol_reported": cfg.report.image_protocol, "segmentation_method": cfg.report.segmentation_method,
         "synthetic_data": cfg.data.synthetic, "feature_config_hash": feats.config.get("hash"),
