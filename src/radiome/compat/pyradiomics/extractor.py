@@ -22,9 +22,10 @@ This module only orchestrates; definitions live in the family modules beside it.
 from __future__ import annotations
 
 import importlib
+import sys
 import warnings
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
@@ -37,7 +38,9 @@ from radiome.compat.pyradiomics.params import (
     load_params,
 )
 from radiome.errors import ConfigError, FeatureError, InputError
-from radiome.io.image import Image, Mask
+
+if TYPE_CHECKING:  # radiome.io is imported only where a radiome Image or Mask is given
+    from radiome.io.image import Image, Mask
 
 __all__ = ["extract_pyradiomics", "enabled_features"]
 
@@ -64,10 +67,19 @@ def _read(path: str | Path, what: str) -> Any:
         raise InputError(f"SimpleITK cannot read the {what} {str(p)!r}: {str(exc).strip()}") from None
 
 
+def _radiome_types() -> tuple[Any, Any]:
+    """radiome's ``Image`` and ``Mask`` classes if :mod:`radiome.io` is loaded (a radiome
+    value can only exist then), else ``(None, None)``: paths and SimpleITK images need no
+    import of radiome's I/O stack."""
+    module = sys.modules.get("radiome.io.image")
+    return (module.Image, module.Mask) if module is not None else (None, None)
+
+
 def _load(image: Image | str | Path | Any, mask: Mask | str | Path | Any, settings: PyRadiomicsSettings) -> tuple[Any, Any]:
     import SimpleITK as sitk
 
-    if isinstance(image, Image):
+    Image, Mask = _radiome_types()
+    if Image is not None and isinstance(image, Image):
         img = preprocess.image_to_sitk(image)
     elif isinstance(image, (str, Path)):
         img = _read(image, "image")
@@ -77,7 +89,7 @@ def _load(image: Image | str | Path | Any, mask: Mask | str | Path | Any, settin
         raise InputError(f"image must be a radiome Image, a path or a SimpleITK image, got {type(image).__name__}.")
     if img.GetNumberOfComponentsPerPixel() != 1:
         raise InputError("the image has several components per voxel (e.g. RGB); give a scalar image.")
-    if isinstance(mask, Mask):
+    if Mask is not None and isinstance(mask, Mask):
         msk = preprocess.mask_to_sitk(mask, settings.label)
     elif isinstance(mask, (str, Path)):
         msk = _read(mask, "mask")
@@ -88,9 +100,10 @@ def _load(image: Image | str | Path | Any, mask: Mask | str | Path | Any, settin
     return img, preprocess.get_mask(msk, settings)
 
 
-def _native(image: Image) -> np.ndarray:
-    """The voxels in the pixel type PyRadiomics would hold them in (metadata ``source_dtype``)."""
-    arr = np.asarray(image.array)
+def _native(image: Image, box: np.ndarray) -> np.ndarray:
+    """The voxels in ``box`` in the pixel type PyRadiomics would hold them in (metadata
+    ``source_dtype``), when that type holds them exactly."""
+    arr = _crop(np.asarray(image.array), box)
     src = image.metadata.get("source_dtype") if image.metadata else None
     if src:
         try:
@@ -127,11 +140,11 @@ def _shape_features(
 ) -> dict[str, float]:
     import SimpleITK as sitk
 
-    from radiome.compat.pyradiomics import shape, shape2d
+    from radiome.compat.pyradiomics import shape
 
     out: dict[str, float] = {}
     classes = params.featureClass
-    roi = _crop(_as3d(sitk.GetArrayFromImage(mask) == settings.label), _box3(box))
+    roi = _crop(_as3d(sitk.GetArrayViewFromImage(mask)), _box3(box)) == settings.label
     spacing = _zyx(image)
     nd = mask.GetDimension()
     if "shape" in classes and nd == 3:
@@ -140,6 +153,8 @@ def _shape_features(
             out[f"original_shape_{name}"] = values[name]
     if "shape2D" not in classes:
         return out
+    from radiome.compat.pyradiomics import shape2d
+
     if nd == 2:
         mask2d, spacing2d = roi[0], spacing[1:]
     else:
@@ -181,19 +196,21 @@ def _class_features(
     from radiome.compat.pyradiomics import firstorder
 
     out: dict[str, float] = {}
+    raw = values[roi]
+    levels = None
     coded = None
     for cls, names in params.featureClass.items():
         if cls.startswith("shape"):
             continue
+        if levels is None and (cls == "firstorder" or cls in _TEXTURE):
+            levels = discretise(raw, settings)  # PyRadiomics' bins, shared by every class
         if cls == "firstorder":
-            result = firstorder.compute(values, roi, spacing, settings)
+            result = firstorder.compute(None, None, spacing, settings, values=raw, levels=levels)
         elif cls in _TEXTURE:
-            if coded is None:  # one discretised, recoded ROI for every texture class
-                from radiome.compat.pyradiomics.glcm import code_roi
+            if coded is None:  # one recoded ROI for every texture class
+                from radiome.compat.pyradiomics.glcm import code_inside
 
-                levels = np.zeros(values.shape, dtype=np.int64)
-                levels[roi] = discretise(values[roi], settings)
-                coded = code_roi(levels, roi, pad=max(int(d) for d in settings.distances))
+                coded = code_inside(levels, roi, pad=max(int(d) for d in settings.distances))
             result = _family(cls).features(coded, spacing, settings)
         else:  # validated by load_params; kept for safety
             raise ConfigError(f"unknown feature class {cls!r}")
@@ -203,9 +220,28 @@ def _class_features(
 
 
 def _image_variants(name: str, image: Any, mask: Any, custom: Mapping[str, Any], settings: PyRadiomicsSettings):
-    """Yield (prefix, radiome Image) for one imageType; Original is passed through."""
+    """Yield (prefix, response) for one imageType: ``None`` for Original, an array in the
+    image's pixel type for LoG and Wavelet, a radiome Image for the other types."""
     if name == "Original":
         yield "original", None
+        return
+    import SimpleITK as sitk
+
+    from radiome.compat.pyradiomics import responses
+
+    if name == "LoG":  # straight on the SimpleITK image, as PyRadiomics
+        shape = sitk.GetArrayViewFromImage(image).shape
+        spacing = _zyx(image)[-len(shape):]
+        for prefix, out, _ in responses.log_arrays(image, shape, spacing, settings.sigma):
+            yield prefix, out
+        return
+    if name == "Wavelet":
+        data = sitk.GetArrayFromImage(image)
+        for prefix, out, _ in responses.wavelet_arrays(
+            data, settings.wavelet, settings.start_level, settings.level, settings.force2D,
+            settings.force2Ddimension, data.ndim,
+        ):
+            yield prefix, out
         return
     try:
         from radiome.compat.pyradiomics import imagetypes
@@ -304,9 +340,9 @@ def extract_pyradiomics(
     import SimpleITK as sitk
 
     nd = img.GetDimension()
-    roi = _crop(_as3d(sitk.GetArrayFromImage(msk) == s.label), _box3(box))
+    roi = _crop(_as3d(sitk.GetArrayViewFromImage(msk)), _box3(box)) == s.label
     spacing = _zyx(img)
-    original = _crop(_as3d(sitk.GetArrayFromImage(img)), _box3(box))
+    original = np.array(_crop(_as3d(sitk.GetArrayViewFromImage(img)), _box3(box)))
     for name, custom in p.imageType.items():
         filter_settings = s.updated(custom)
         ts = filter_settings
@@ -315,7 +351,9 @@ def extract_pyradiomics(
         for prefix, response in _image_variants(name, img, msk, custom, filter_settings):
             if response is None:
                 values = original
-            else:
-                values = _crop(_native(response), _box3(box))
+            elif isinstance(response, np.ndarray):
+                values = np.array(_crop(_as3d(response), _box3(box)))
+            else:  # a radiome Image
+                values = _native(response, _box3(box))
             out.update(_class_features(prefix, values, roi, spacing, p, ts))
     return out

@@ -26,15 +26,26 @@ from radiome.compat.pyradiomics.params import PyRadiomicsSettings, discretise
 __all__ = ["compute"]
 
 
-def _moment(x: np.ndarray, k: int) -> float:
-    return float(np.mean((x - np.mean(x)) ** k))
+def _percentiles(sorted_x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``numpy.percentile(x, q)`` (linear method) from the sorted values."""
+    n = sorted_x.size
+    index = np.asarray(q, dtype=np.float64) / 100.0 * (n - 1)
+    lo = np.floor(index).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    t = index - lo
+    a, b = sorted_x[lo], sorted_x[hi]
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
 
 
 def compute(
-    image: np.ndarray,
-    mask: np.ndarray,
+    image: np.ndarray | None,
+    mask: np.ndarray | None,
     spacing_zyx: tuple[float, float, float],
     settings: PyRadiomicsSettings,
+    *,
+    values: np.ndarray | None = None,
+    levels: np.ndarray | None = None,
 ) -> dict[str, float]:
     r"""All PyRadiomics first-order features (the deprecated one included).
 
@@ -49,6 +60,9 @@ def compute(
         Voxel size in mm (for ``TotalEnergy``).
     settings
         ``voxelArrayShift`` and the binning settings are used.
+    values, levels
+        The ROI grey values (``image[mask]``) and their PyRadiomics bins, when the caller has
+        them already (``image`` and ``mask`` are then not read).
 
     Returns
     -------
@@ -77,40 +91,48 @@ def compute(
     (IBSI subtracts 3), Variance ECT3. ``StandardDeviation`` (deprecated) and ``TotalEnergy``
     have no IBSI code.
     """
-    m = np.asarray(mask, dtype=bool)
-    raw = np.asarray(image)[m]
-    x = raw.astype(np.float64)
+    if values is None:
+        values = np.asarray(image)[np.asarray(mask, dtype=bool)]
+    x = np.asarray(values).astype(np.float64)
     shift = settings.voxelArrayShift
-    levels = discretise(raw, settings)
-    _, counts = np.unique(levels, return_counts=True)
+    if levels is None:
+        levels = discretise(values, settings)
+    counts = np.bincount(levels - levels.min())
+    counts = counts[counts > 0]
     p = counts.astype(np.float64) / counts.sum()
 
-    p10, p25, p75, p90 = np.percentile(x, [10, 25, 75, 90])
+    xs = np.sort(x)
+    p10, p25, p75, p90 = _percentiles(xs, np.array([10.0, 25.0, 75.0, 90.0]))
+    n = xs.size
+    median = float(xs[n // 2]) if n % 2 else float((xs[n // 2 - 1] + xs[n // 2]) / 2.0)
     mean = float(np.mean(x))
-    energy = float(np.sum((x + shift) ** 2))
-    robust = x[(x >= p10) & (x <= p90)]
-    m2 = _moment(x, 2)
-    m3 = _moment(x, 3)
-    m4 = _moment(x, 4)
+    shifted = x + shift if shift else x
+    energy = float(np.dot(shifted, shifted))
+    robust = xs[np.searchsorted(xs, p10, side="left"):np.searchsorted(xs, p90, side="right")]
+    d = x - mean
+    d2 = d * d
+    m2 = float(np.mean(d2))
+    m3 = float(np.mean(d2 * d))
+    m4 = float(np.mean(d2 * d2))
     if m2 == 0:
         skew = kurt = 0.0
     else:
         skew = m3 / m2 ** 1.5
         kurt = m4 / m2 ** 2.0
-    std = float(np.std(x))
+    std = float(np.sqrt(m2))
     return {
         "Energy": energy,
         "TotalEnergy": energy * float(np.prod(spacing_zyx)),
         "Entropy": float(-np.sum(p * np.log2(p + np.spacing(1)))),
-        "Minimum": float(np.min(x)),
+        "Minimum": float(xs[0]),
         "10Percentile": float(p10),
         "90Percentile": float(p90),
-        "Maximum": float(np.max(x)),
+        "Maximum": float(xs[-1]),
         "Mean": mean,
-        "Median": float(np.median(x)),
+        "Median": median,
         "InterquartileRange": float(p75 - p25),
-        "Range": float(np.max(x) - np.min(x)),
-        "MeanAbsoluteDeviation": float(np.mean(np.abs(x - mean))),
+        "Range": float(xs[-1] - xs[0]),
+        "MeanAbsoluteDeviation": float(np.mean(np.abs(d))),
         "RobustMeanAbsoluteDeviation": float(np.mean(np.abs(robust - np.mean(robust)))),
         "RootMeanSquared": float(np.sqrt(energy / len(x))),
         "StandardDeviation": std,

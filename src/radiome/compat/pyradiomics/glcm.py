@@ -90,6 +90,7 @@ __all__ = [
     "setting",
     "generate_angles",
     "code_roi",
+    "code_inside",
     "neighbour_codes",
     "nan_mean",
     "angle_weights",
@@ -295,8 +296,14 @@ def code_roi(levels: np.ndarray, mask: np.ndarray, pad: int = 1) -> CodedROI:
     if not mask.any():
         raise EmptyMaskError("the ROI is empty; PyRadiomics texture features need at least one voxel")
     box = _box(mask)
-    m = mask[box]
-    inside = levels[box][m]
+    return code_inside(levels[box][mask[box]], mask[box], pad)
+
+
+def code_inside(inside: np.ndarray, mask: np.ndarray, pad: int = 1) -> CodedROI:
+    """:func:`code_roi` from the grey levels of the ROI voxels (``levels[mask]``, C order) and a
+    non-empty ``mask`` already cropped to its bounding box."""
+    m = np.asarray(mask, dtype=bool)
+    inside = np.asarray(inside)
     if not np.issubdtype(inside.dtype, np.integer):
         rounded = np.rint(inside)
         if np.any(rounded != inside):
@@ -379,15 +386,16 @@ def glcm_matrices(roi: CodedROI, settings: Any, spacing_zyx: Sequence[float]) ->
     if n_ang == 0:
         return np.zeros((0, g, g))
     g1 = g + 1
-    centre, _ = roi.shifted((0, 0, 0))
-    scaled = centre * np.int32(g1) if g1 * g1 < 1 << 31 else centre.astype(np.int64) * g1
-    key = np.empty(roi.size, dtype=np.intp)
+    flat = roi.small.reshape(-1)
+    index = roi.index
+    scaled = flat.take(index).astype(np.intp) * g1
+    key = np.empty_like(scaled)
     p = np.empty((n_ang, g, g))
-    for a, offset in enumerate(offsets):  # one pass over the bounding box per angle
-        _, nb = roi.shifted(offset)
+    for a, step in enumerate(roi.strides(offsets)):  # one lookup of the ROI voxels' neighbours per angle
+        nb = flat[step:].take(index) if step >= 0 else flat.take(index + step)
         np.add(scaled, nb, out=key)
-        # (centre, neighbour) codes; row or column 0 (outside the ROI) dropped
-        p[a] = np.bincount(key.reshape(-1), minlength=g1 * g1).reshape(g1, g1)[1:, 1:]
+        # (centre, neighbour) codes; column 0 (neighbour outside the ROI) dropped
+        p[a] = np.bincount(key, minlength=g1 * g1).reshape(g1, g1)[1:, 1:]
     if bool(setting(settings, "symmetricalGLCM")):
         p = p + p.transpose(0, 2, 1)
     norm = setting(settings, "weightingNorm")

@@ -32,7 +32,8 @@ With :math:`p_g(i)=\sum_j\mathbf{P}`, :math:`p_d(j)=\sum_i\mathbf{P}`,
 Why hand-written: no library implements PyRadiomics' dependence counts; radiome's IBSI
 helper (:func:`radiome.features.texture.neighbourhood.dependence_counts`) uses every offset
 up to the distance, which differs for ``distances`` other than ``[1]``. The counts are one
-whole-array comparison per neighbour offset, no loop over voxels.
+whole-box comparison per pair of opposite offsets, counted for both voxels; no loop over
+voxels.
 """
 
 from __future__ import annotations
@@ -73,21 +74,24 @@ def _dependence(roi: CodedROI, settings: Any) -> tuple[np.ndarray, np.ndarray]:
         force2d_dimension=int(setting(settings, "force2Ddimension")),
     )
     alpha = float(setting(settings, "gldm_a"))
-    counts = np.zeros(roi.codes.shape, dtype=np.int16)
+    counts = np.zeros(roi.codes.shape, dtype=np.uint8 if len(offsets) < 128 else np.int32)
     p = roi.pad
     nz, ny, nx = roi.size
     if alpha > 0:
         grey_box = np.concatenate([[np.nan], roi.grey])[roi.codes]  # NaN outside: never dependent
+    else:
+        # centre codes with a value no neighbour code takes outside the ROI: one comparison
+        small = roi.small
+        outside = np.iinfo(small.dtype).max if small.dtype.kind == "u" else -1
+        centre = np.where(small > 0, small, small.dtype.type(outside))[p:p + nz, p:p + ny, p:p + nx]
     for offset in offsets:
+        dz, dy, dx = (int(v) for v in offset)
         if alpha > 0:
             c = grey_box[p:p + nz, p:p + ny, p:p + nx]
-            dz, dy, dx = (int(v) for v in offset)
             n = grey_box[p + dz:p + dz + nz, p + dy:p + dy + ny, p + dx:p + dx + nx]
             same = np.abs(c - n) <= alpha
         else:
-            c, n = roi.shifted(offset, dtype="small")
-            same = (c == n) & (n > 0)
-        dz, dy, dx = (int(v) for v in offset)
+            same = centre == small[p + dz:p + dz + nz, p + dy:p + dy + ny, p + dx:p + dx + nx]
         counts[p:p + nz, p:p + ny, p:p + nx] += same
         counts[p + dz:p + dz + nz, p + dy:p + dy + ny, p + dx:p + dx + nx] += same
     centre, _ = roi.shifted((0, 0, 0))

@@ -298,10 +298,18 @@ def features(roi: CodedROI, spacing_zyx: Sequence[float], settings: Any) -> dict
     longest = max(roi.codes.shape) + 1
     p = np.zeros((len(offsets), g, longest))
     for a, offset in enumerate(offsets):
-        code, length, multi = run_lengths(roi, offset)
-        if not multi:
-            continue  # PyRadiomics empties such an angle
-        p[a] = np.bincount((code - 1) * longest + length, minlength=g * longest).reshape(g, longest)
+        seq = _line_sequence(roi, offset)
+        last = np.flatnonzero(seq[1:] != seq[:-1])  # last voxel of every segment but the final one
+        # segment i + 1 ends at last[i + 1]: its code and length; code 0 (outside) lands in row 0
+        length = np.diff(last)
+        np.minimum(length, longest - 1, out=length)  # only segments outside the ROI are longer
+        key = seq.take(last[1:]).astype(np.intp)
+        key *= longest
+        key += length
+        hist = np.bincount(key, minlength=(g + 1) * longest).reshape(g + 1, longest)[1:]
+        if not hist[:, 2:].any() and not (hist.sum() > 1 and _holds_two(roi, offset)):
+            continue  # PyRadiomics empties an angle along which no line holds two ROI voxels
+        p[a] = hist
     if not p.any():
         return {name: float("nan") for name in FEATURES}
     used = np.flatnonzero(p.sum(axis=(0, 1)) > 0)  # run lengths present (PyRadiomics drops the others)

@@ -79,7 +79,10 @@ def size_zones(
     >>> sorted(zip(*(a.tolist() for a in size_zones(c, force2d=True))))
     [(1, 1), (1, 2), (2, 1), (2, 1)]
     """
-    from skimage.measure import label
+    try:  # scikit-image's union-find labelling itself, without the SciPy import of its wrapper
+        from skimage.measure._ccomp import label_cython as label
+    except ImportError:  # pragma: no cover - another scikit-image layout
+        from skimage.measure import label
 
     codes = np.asarray(codes)
     inside = codes > 0
@@ -91,7 +94,7 @@ def size_zones(
         shape[int(force2d_dimension)] = codes.shape[int(force2d_dimension)]
         plane = np.arange(codes.shape[int(force2d_dimension)], dtype=np.int64).reshape(shape)
         values = np.where(inside, codes + plane * n_codes, 0)
-    labels = label(values, background=0, connectivity=3)
+    labels = label(values, background=0, return_num=False, connectivity=3)
     lab = labels[inside]
     size = np.bincount(lab)[1:]
     code = np.zeros(size.size, dtype=np.int64)

@@ -41,6 +41,8 @@ from typing import Any
 import numpy as np
 
 from radiome.errors import ConfigError, DimensionalityError, IntensityError, MaskError
+from radiome.compat.pyradiomics.responses import check_dimension as _check_dimension
+from radiome.compat.pyradiomics.responses import log_arrays, wavelet_arrays
 from radiome.io.image import Image, Mask, ProcessingStep
 
 __all__ = [
@@ -49,7 +51,9 @@ __all__ = [
     "pixel_dtype",
     "original_image",
     "log_images",
+    "log_arrays",
     "wavelet_images",
+    "wavelet_arrays",
     "square_image",
     "square_root_image",
     "logarithm_image",
@@ -159,15 +163,6 @@ def _response(image: Image, values: np.ndarray, name: str, params: Mapping[str, 
     return image.with_array(arr.astype(np.float64), step=step, metadata=metadata)
 
 
-def _check_dimension(value: Any, nd: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < nd:
-        raise ConfigError(
-            f"{what} must be an array axis 0..{nd - 1} (0 = slices), got {value!r}; set it in "
-            "the parameter file's setting section."
-        )
-    return int(value)
-
-
 # --- Original ------------------------------------------------------------------------------
 
 
@@ -177,10 +172,6 @@ def original_image(image: Image) -> Iterator[tuple[str, Image]]:
 
 
 # --- Laplacian of Gaussian -----------------------------------------------------------------
-
-
-def _log_name(sigma: Any) -> str:
-    return "log-sigma-%s-mm-3D" % str(sigma).replace(".", "-")
 
 
 def log_images(image: Image, sigmas: Any) -> Iterator[tuple[str, Image]]:
@@ -219,41 +210,8 @@ def log_images(image: Image, sigmas: Any) -> Iterator[tuple[str, Image]]:
     sigma is skipped (with a warning) when an axis has fewer than
     :math:`\lceil \sigma / s \rceil + 1` voxels or when :math:`\sigma \le 0`.
     """
-    import SimpleITK as sitk
-
-    size = np.array(image.shape[1:][::-1] if _nd(image) == 2 else image.shape[::-1])
-    spacing = np.array(image.spacing[1:][::-1] if _nd(image) == 2 else image.spacing[::-1])
-    if np.min(size) < 4:
-        warnings.warn(
-            f"LoG image type skipped: PyRadiomics needs at least 4 voxels along every axis, "
-            f"the image has size (x, y, z) {tuple(int(s) for s in size)}.",
-            UserWarning,
-            stacklevel=2,
-        )
-        return
-    if isinstance(sigmas, (int, float)):
-        sigmas = [sigmas]
-    sitk_image = None
-    for sigma in sigmas:
-        if not sigma > 0.0:
-            warnings.warn(f"LoG sigma {sigma!r} skipped: sigma must be > 0 mm.", UserWarning, stacklevel=2)
-            continue
-        if not np.all(size >= np.ceil(sigma / spacing) + 1):
-            warnings.warn(
-                f"LoG sigma {sigma} mm skipped: PyRadiomics needs ceil(sigma / spacing) + 1 voxels "
-                f"along every axis (spacing {tuple(spacing.round(4))} mm, size "
-                f"{tuple(int(s) for s in size)}).",
-                UserWarning,
-                stacklevel=2,
-            )
-            continue
-        if sitk_image is None:
-            sitk_image = _to_sitk(image)
-        lrgif = sitk.LaplacianRecursiveGaussianImageFilter()
-        lrgif.SetNormalizeAcrossScale(True)
-        lrgif.SetSigma(float(sigma))
-        out = sitk.GetArrayFromImage(lrgif.Execute(sitk_image))
-        name = _log_name(sigma)
+    for name, out, sigma in log_arrays(lambda: _to_sitk(image), image.shape[1:] if _nd(image) == 2 else image.shape,
+                                       image.spacing[1:] if _nd(image) == 2 else image.spacing, sigmas):
         yield name, _response(image, out, name, {"sigma_mm": float(sigma)})
 
 
@@ -304,47 +262,10 @@ def wavelet_images(
         ..., ``HHH``), then the last approximation (``wavelet-LLL``, or
         ``wavelet<level>-LLL``).
     """
-    import pywt
-
-    if isinstance(wavelet, str) and wavelet not in pywt.wavelist(kind="discrete"):
-        raise ConfigError(
-            f"wavelet {wavelet!r} is not a discrete PyWavelets wavelet; use one of "
-            f"pywt.wavelist(kind='discrete'), e.g. 'coif1', 'haar', 'db2'."
-        )
-    for key, value, low in (("start_level", start_level, 0), ("level", level, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ConfigError(f"wavelet {key} must be an integer >= {low}, got {value!r}.")
     nd = _nd(image)
-    axes = list(range(nd - 1, -1, -1))
-    if force2D:
-        axes.remove(_check_dimension(force2Ddimension, nd, "force2Ddimension"))
-    axes_t = tuple(axes)
-    approx_key = "a" * len(axes)
-
-    data = _array(image)
-    original_shape = data.shape
-    padding = tuple((0, 1 if n % 2 != 0 else 0) for n in original_shape)
-    crop = tuple(slice(None, -1 if n % 2 != 0 else None) for n in original_shape)
-    data = np.pad(data, padding, "wrap")
-    wl = wavelet if isinstance(wavelet, pywt.Wavelet) else pywt.Wavelet(wavelet)
-    params = {"wavelet": wl.name, "start_level": int(start_level), "level": int(level)}
-
-    for _ in range(start_level):
-        data = pywt.swtn(data, wl, level=1, start_level=0, axes=axes_t)[0][approx_key].copy()
-
-    for idx in range(1, level + 1):
-        dec = pywt.swtn(data, wl, level=1, start_level=0, axes=axes_t)[0]
-        data = dec[approx_key].copy()
-        for key, values in dec.items():
-            if key == approx_key:
-                continue
-            combo = key.replace("a", "L").replace("d", "H")
-            name = f"wavelet-{combo}" if idx == 1 else f"wavelet{idx}-{combo}"
-            yield name, _response(image, values[crop], name, {**params, "decomposition": combo})
-
-    combo = "L" * len(axes)
-    name = f"wavelet-{combo}" if level == 1 else f"wavelet{level}-{combo}"
-    yield name, _response(image, data[crop], name, {**params, "decomposition": combo})
+    for name, values, params in wavelet_arrays(_array(image), wavelet, start_level, level, force2D, force2Ddimension,
+                                               nd):
+        yield name, _response(image, values, name, params)
 
 
 # --- Intensity maps ------------------------------------------------------------------------

@@ -26,8 +26,9 @@ With :math:`p_i=n_i/N_{v,p}` (IBSI code of the same quantity in brackets):
 
 Why hand-written: no library computes PyRadiomics' NGTDM; radiome's IBSI helper
 (:func:`radiome.features.texture.neighbourhood.neighbourhood_sums`) uses every offset up to
-the distance and IBSI drops voxels without neighbours. Neighbour sums and counts are
-accumulated with one whole-ROI lookup per offset, exactly in integers; no loop over voxels.
+the distance and IBSI drops voxels without neighbours. Neighbour sums and counts are exact
+integer sums: for ``distances: [1]`` the 3x3x3 (3x3 with ``force2D``) window sums of the
+padded box minus the centre, otherwise one whole-ROI lookup per offset; no loop over voxels.
 """
 
 from __future__ import annotations
@@ -74,9 +75,11 @@ def _neighbour_sums(roi: CodedROI, settings: Any) -> tuple[np.ndarray, np.ndarra
     if distances == (1,) and integral:
         # neighbours at Chebyshev distance 1 = the 3x3x3 (3x3 in-plane) window minus the centre,
         # summed exactly in integers
-        window = roi.codes[p - 1:p + nz + 1, p - 1:p + ny + 1, p - 1:p + nx + 1]
-        grey = np.concatenate([[0], roi.grey.astype(np.int64)])[window]
-        ins = (window > 0).astype(np.int16)
+        window = roi.small[p - 1:p + nz + 1, p - 1:p + ny + 1, p - 1:p + nx + 1]
+        top = roi.grey[-1] * 27
+        dtype = np.int16 if top < 2**15 else np.int32 if top < 2**31 else np.int64
+        grey = np.concatenate([[0], roi.grey]).astype(dtype)[window]
+        ins = (window > 0).view(np.int8)
         axes = [a for a in range(3) if not (force2d and a == dim)]
         trim = [slice(None) if a in axes else slice(1, -1) for a in range(3)]
         total = _box_sum(grey, axes)[tuple(trim)] - grey[1:-1, 1:-1, 1:-1]

@@ -18,11 +18,11 @@ count uses ``numpy.histogram`` edges with the top edge raised by one.
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from radiome.errors import ConfigError
 
@@ -141,119 +141,239 @@ FEATURE_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-class PyRadiomicsSettings(BaseModel):
+# Field kinds: how a value given in a parameter file is read (the lax conversions PyRadiomics'
+# YAML/JSON files need: lists for tuples, integral floats for ints, ints for floats).
+_INT, _FLOAT, _NUMBER, _BOOL, _STR = "int", "float", "int or float", "bool", "str"
+
+
+@dataclass(frozen=True)
+class _Spec:
+    kind: str
+    default: Any
+    optional: bool = False
+    low: float | None = None  # bound, inclusive unless strict
+    high: float | None = None
+    strict: bool = False  # low bound excluded (> instead of >=)
+    seq: bool = False  # a tuple of ``kind``
+    choices: tuple[str, ...] | None = None
+
+
+_SPECS: dict[str, _Spec] = {
+    # extractor level
+    "minimumROIDimensions": _Spec(_INT, 2, low=1, high=3),
+    "minimumROISize": _Spec(_INT, None, optional=True, low=0, strict=True),
+    "geometryTolerance": _Spec(_FLOAT, None, optional=True, low=0, strict=True),
+    "correctMask": _Spec(_BOOL, False),
+    "additionalInfo": _Spec(_BOOL, True),
+    "label": _Spec(_INT, 1, low=0, strict=True),
+    "label_channel": _Spec(_INT, 0, low=0),
+    "enableCExtensions": _Spec(_BOOL, True),
+    # discretisation
+    "binWidth": _Spec(_NUMBER, 25, low=0, strict=True),
+    "binCount": _Spec(_INT, None, optional=True, low=0, strict=True),
+    # normalisation
+    "normalize": _Spec(_BOOL, False),
+    "normalizeScale": _Spec(_NUMBER, 1, low=0, strict=True),
+    "removeOutliers": _Spec(_NUMBER, None, optional=True, low=0, strict=True),
+    # resampling and cropping
+    "resampledPixelSpacing": _Spec(_FLOAT, None, optional=True, seq=True, low=0),
+    "interpolator": _Spec("interpolator", "sitkBSpline", optional=True),
+    "padDistance": _Spec(_INT, 5, low=0),
+    "preCrop": _Spec(_BOOL, False),
+    # re-segmentation
+    "resegmentRange": _Spec(_FLOAT, None, optional=True, seq=True),
+    "resegmentMode": _Spec(_STR, "absolute", choices=("absolute", "relative", "sigma")),
+    "resegmentShape": _Spec(_BOOL, False),
+    # 2D
+    "force2D": _Spec(_BOOL, False),
+    "force2Ddimension": _Spec(_INT, 0, low=0, high=2),
+    # texture classes
+    "distances": _Spec(_INT, (1,), seq=True, low=0, strict=True),
+    "symmetricalGLCM": _Spec(_BOOL, True),
+    "weightingNorm": _Spec(_STR, None, optional=True, choices=("euclidean", "manhattan", "infinity", "no_weighting")),
+    "gldm_a": _Spec(_INT, 0, low=0),
+    "voxelArrayShift": _Spec(_INT, 0),
+    # filters (ints kept in sigma: PyRadiomics names log-sigma-1-mm, not 1-0)
+    "sigma": _Spec(_NUMBER, (), seq=True, low=0, strict=True),
+    "start_level": _Spec(_INT, 0, low=0),
+    "level": _Spec(_INT, 1, low=0, strict=True),
+    "wavelet": _Spec("wavelet", "coif1"),
+    "gradientUseSpacing": _Spec(_BOOL, True),
+    "lbp2DRadius": _Spec(_FLOAT, 1.0, low=0, strict=True),
+    "lbp2DSamples": _Spec(_INT, 8, low=1),
+    "lbp2DMethod": _Spec(_STR, "uniform", choices=("default", "ror", "uniform", "var")),
+    "lbp3DLevels": _Spec(_INT, 2, low=1),
+    "lbp3DIcosphereRadius": _Spec(_FLOAT, 1.0, low=0, strict=True),
+    "lbp3DIcosphereSubdivision": _Spec(_INT, 1, low=0),
+}
+
+_TRUE = ("true", "yes", "on", "1", "t", "y")
+_FALSE = ("false", "no", "off", "0", "f", "n")
+
+
+def _scalar(kind: str, value: Any) -> Any:
+    """One value read as ``kind``; ValueError with the reason otherwise."""
+    if kind == _BOOL:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ValueError("Input should be a valid boolean")
+    if kind == _STR:
+        if isinstance(value, str):
+            return value
+        raise ValueError("Input should be a valid string")
+    if isinstance(value, bool):
+        raise ValueError(f"Input should be a valid {'integer' if kind == _INT else 'number'}, not a boolean")
+    if isinstance(value, str):
+        try:
+            value = float(value) if any(c in value for c in ".eE") or kind == _FLOAT else int(value)
+        except ValueError:
+            raise ValueError(f"Input should be a valid {'integer' if kind == _INT else 'number'}") from None
+    if isinstance(value, (int, np.integer)):
+        return float(value) if kind == _FLOAT else int(value)
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value) and kind != _FLOAT:
+            raise ValueError("Input should be a finite number")
+        if kind == _INT:
+            if float(value) != int(value):
+                raise ValueError("Input should be a valid integer, got a number with a fractional part")
+            return int(value)
+        return float(value)
+    raise ValueError(f"Input should be a valid {'integer' if kind == _INT else 'number'}")
+
+
+def _bounded(spec: _Spec, value: Any) -> None:
+    if spec.low is not None and (value <= spec.low if spec.strict else value < spec.low):
+        raise ValueError(f"Input should be {'greater than' if spec.strict else 'greater than or equal to'} {spec.low:g}")
+    if spec.high is not None and value > spec.high:
+        raise ValueError(f"Input should be less than or equal to {spec.high:g}")
+
+
+def _field(name: str, value: Any) -> Any:
+    """Read one setting as PyRadiomicsSettings holds it; ValueError with the reason."""
+    spec = _SPECS[name]
+    if value is None:
+        if spec.optional:
+            return None
+        raise ValueError("Input should not be None")
+    if spec.kind == "interpolator":
+        if isinstance(value, bool):
+            raise ValueError("interpolator must be a SimpleITK interpolator name or 1..10")
+        if isinstance(value, str):
+            if value not in INTERPOLATORS:
+                near = difflib.get_close_matches(value, INTERPOLATORS, n=1)
+                hint = f" Did you mean {near[0]!r}?" if near else ""
+                raise ValueError(f"interpolator {value!r} is not one of {list(INTERPOLATORS)}.{hint}")
+            return value
+        number = _scalar(_INT, value)
+        if not 1 <= number <= 10:
+            raise ValueError(f"interpolator {number} must be a SimpleITK enum value in 1..10")
+        return number
+    if spec.kind == "wavelet":
+        value = _scalar(_STR, value)
+        try:
+            import pywt
+        except ImportError:  # validated again where the wavelet filter runs
+            return value
+        if value not in pywt.wavelist():
+            near = difflib.get_close_matches(value, pywt.wavelist(), n=1)
+            hint = f" Did you mean {near[0]!r}?" if near else ""
+            raise ValueError(f"wavelet {value!r} is not available in PyWavelets.{hint}")
+        return value
+    if spec.seq:
+        if not isinstance(value, (list, tuple)):
+            raise ValueError("Input should be a valid list")
+        items = tuple(_scalar(spec.kind, v) if spec.kind != _NUMBER else _number(v) for v in value)
+        for v in items:
+            _bounded(spec, v)
+        if name == "resegmentRange" and len(items) not in (1, 2):
+            raise ValueError(f"resegmentRange needs 1 or 2 values (lower[, upper]), got {list(items)}")
+        return items
+    if spec.kind == _NUMBER:
+        value = _number(value)
+    else:
+        value = _scalar(spec.kind, value)
+    if spec.choices is not None and value not in spec.choices:
+        raise ValueError(f"Input should be {' or '.join(repr(c) for c in spec.choices)}")
+    if spec.kind != _STR:
+        _bounded(spec, value)
+    return value
+
+
+def _number(value: Any) -> int | float:
+    """An int stays an int, anything else numeric becomes a float (PyRadiomics' ``int | float``)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    return _scalar(_FLOAT, value)
+
+
+@dataclass(frozen=True, init=False)
+class PyRadiomicsSettings:
     """Every PyRadiomics ``setting`` key with PyRadiomics' default.
 
     Names are PyRadiomics' own (camelCase), so a parameter file maps one to one. Defaults are
     those PyRadiomics applies when a key is absent (extractor defaults, then the defaults of
     the filter or feature class that reads the key). ``interpolator`` may be a SimpleITK
     interpolator name, its enum value (1..10) or ``None`` (no resampling, as in PyRadiomics).
+    Values are checked as PyRadiomics' schema checks them (types, ranges, names); the class is
+    immutable (:meth:`updated` returns a new one). It is a plain frozen dataclass, not a
+    pydantic model, so that the PyRadiomics mode imports nothing PyRadiomics does not.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    # extractor level
-    minimumROIDimensions: int = Field(2, ge=1, le=3)
-    minimumROISize: int | None = Field(None, gt=0)
-    geometryTolerance: float | None = Field(None, gt=0)
-    correctMask: bool = False
-    additionalInfo: bool = True
-    label: int = Field(1, gt=0)
-    label_channel: int = Field(0, ge=0)
-    enableCExtensions: bool = True
+    minimumROIDimensions: int
+    minimumROISize: int | None
+    geometryTolerance: float | None
+    correctMask: bool
+    additionalInfo: bool
+    label: int
+    label_channel: int
+    enableCExtensions: bool
     """Accepted for old parameter files; PyRadiomics 3 ignores it, so does radiome."""
-    # discretisation
-    binWidth: int | float = Field(25, gt=0)
-    binCount: int | None = Field(None, gt=0)
-    # normalisation
-    normalize: bool = False
-    normalizeScale: int | float = Field(1, gt=0)
-    removeOutliers: int | float | None = Field(None, gt=0)
-    # resampling and cropping
-    resampledPixelSpacing: tuple[float, ...] | None = None
+    binWidth: int | float
+    binCount: int | None
+    normalize: bool
+    normalizeScale: int | float
+    removeOutliers: int | float | None
+    resampledPixelSpacing: tuple[float, ...] | None
     """Target spacing ``(x, y, z)`` in mm; a 0 keeps that axis' spacing."""
-    interpolator: str | int | None = "sitkBSpline"
-    padDistance: int = Field(5, ge=0)
-    preCrop: bool = False
-    # re-segmentation
-    resegmentRange: tuple[float, ...] | None = None
-    resegmentMode: Literal["absolute", "relative", "sigma"] = "absolute"
-    resegmentShape: bool = False
-    # 2D
-    force2D: bool = False
-    force2Ddimension: int = Field(0, ge=0, le=2)
-    # texture classes
-    distances: tuple[int, ...] = (1,)
-    symmetricalGLCM: bool = True
-    weightingNorm: Literal["euclidean", "manhattan", "infinity", "no_weighting"] | None = None
-    gldm_a: int = Field(0, ge=0)
-    voxelArrayShift: int = 0
-    # filters
-    sigma: tuple[int | float, ...] = ()  # ints kept: PyRadiomics names log-sigma-1-mm, not 1-0
-    start_level: int = Field(0, ge=0)
-    level: int = Field(1, gt=0)
-    wavelet: str = "coif1"
-    gradientUseSpacing: bool = True
-    lbp2DRadius: float = Field(1, gt=0)
-    lbp2DSamples: int = Field(8, ge=1)
-    lbp2DMethod: Literal["default", "ror", "uniform", "var"] = "uniform"
-    lbp3DLevels: int = Field(2, ge=1)
-    lbp3DIcosphereRadius: float = Field(1, gt=0)
-    lbp3DIcosphereSubdivision: int = Field(1, ge=0)
+    interpolator: str | int | None
+    padDistance: int
+    preCrop: bool
+    resegmentRange: tuple[float, ...] | None
+    resegmentMode: str
+    resegmentShape: bool
+    force2D: bool
+    force2Ddimension: int
+    distances: tuple[int, ...]
+    symmetricalGLCM: bool
+    weightingNorm: str | None
+    gldm_a: int
+    voxelArrayShift: int
+    sigma: tuple[int | float, ...]
+    start_level: int
+    level: int
+    wavelet: str
+    gradientUseSpacing: bool
+    lbp2DRadius: float
+    lbp2DSamples: int
+    lbp2DMethod: str
+    lbp3DLevels: int
+    lbp3DIcosphereRadius: float
+    lbp3DIcosphereSubdivision: int
 
-    @field_validator("resampledPixelSpacing")
-    @classmethod
-    def _spacing(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
-        if v is not None and any(s < 0 for s in v):
-            raise ValueError(f"resampledPixelSpacing must be >= 0 per axis, got {list(v)}")
-        return v
+    def __init__(self, **values: Any) -> None:
+        unknown = [k for k in values if k not in _SPECS]
+        if unknown:
+            raise ValueError(_unknown("setting", str(unknown[0]), _SETTING_KEYS))
+        for name, spec in _SPECS.items():
+            object.__setattr__(self, name, _field(name, values[name]) if name in values else spec.default)
 
-    @field_validator("distances")
-    @classmethod
-    def _distances(cls, v: tuple[int, ...]) -> tuple[int, ...]:
-        if any(d <= 0 for d in v):
-            raise ValueError(f"distances must be positive integers, got {list(v)}")
-        return v
-
-    @field_validator("sigma")
-    @classmethod
-    def _sigma(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        if any(s <= 0 for s in v):
-            raise ValueError(f"sigma values must be positive (mm), got {list(v)}")
-        return v
-
-    @field_validator("resegmentRange")
-    @classmethod
-    def _range(cls, v: tuple[float, ...] | None) -> tuple[float, ...] | None:
-        if v is not None and len(v) not in (1, 2):
-            raise ValueError(f"resegmentRange needs 1 or 2 values (lower[, upper]), got {list(v)}")
-        return v
-
-    @field_validator("interpolator")
-    @classmethod
-    def _interpolator(cls, v: str | int | None) -> str | int | None:
-        if isinstance(v, bool):
-            raise ValueError("interpolator must be a SimpleITK interpolator name or 1..10")
-        if isinstance(v, str) and v not in INTERPOLATORS:
-            near = difflib.get_close_matches(v, INTERPOLATORS, n=1)
-            hint = f" Did you mean {near[0]!r}?" if near else ""
-            raise ValueError(f"interpolator {v!r} is not one of {list(INTERPOLATORS)}.{hint}")
-        if isinstance(v, int) and not 1 <= v <= 10:
-            raise ValueError(f"interpolator {v} must be a SimpleITK enum value in 1..10")
-        return v
-
-    @field_validator("wavelet")
-    @classmethod
-    def _wavelet(cls, v: str) -> str:
-        try:
-            import pywt
-        except ImportError:  # validated again where the wavelet filter runs
-            return v
-        if v not in pywt.wavelist():
-            near = difflib.get_close_matches(v, pywt.wavelist(), n=1)
-            hint = f" Did you mean {near[0]!r}?" if near else ""
-            raise ValueError(f"wavelet {v!r} is not available in PyWavelets.{hint}")
-        return v
+    def as_dict(self) -> dict[str, Any]:
+        """``{setting: value}`` for every key."""
+        return {name: getattr(self, name) for name in _SPECS}
 
     def updated(self, custom: Mapping[str, Any] | None) -> "PyRadiomicsSettings":
         """Return these settings with ``custom`` applied (an image type's own settings).
@@ -265,7 +385,7 @@ class PyRadiomicsSettings(BaseModel):
         """
         if not custom:
             return self
-        return _validate_settings({**self.model_dump(), **dict(custom)}, "imageType settings")
+        return _validate_settings({**self.as_dict(), **dict(custom)}, "imageType settings")
 
     def as_pyradiomics_dict(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Settings as PyRadiomics reports them in ``diagnostics_Configuration_Settings``.
@@ -286,10 +406,11 @@ class PyRadiomicsSettings(BaseModel):
         return out
 
 
-_SETTING_KEYS = tuple(PyRadiomicsSettings.model_fields)
+_SETTING_KEYS = tuple(_SPECS)
 
 
-class PyRadiomicsParams(BaseModel):
+@dataclass(frozen=True)
+class PyRadiomicsParams:
     """A whole PyRadiomics parameter file, validated.
 
     Attributes
@@ -303,30 +424,32 @@ class PyRadiomicsParams(BaseModel):
     featureClass
         ``{class: [feature names] or None}``; every class except ``shape2D`` with ``None``
         (all non-deprecated features) when the section is absent, as in PyRadiomics.
+    feature_classes_given
+        True when the file named its feature classes (else every class is on by default).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
-    setting: PyRadiomicsSettings = PyRadiomicsSettings()
+    setting: PyRadiomicsSettings = field(default_factory=PyRadiomicsSettings)
     given_settings: tuple[str, ...] = ()
-    imageType: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"Original": {}})
-    featureClass: dict[str, tuple[str, ...] | None] = Field(
+    imageType: dict[str, dict[str, Any]] = field(default_factory=lambda: {"Original": {}})
+    featureClass: dict[str, tuple[str, ...] | None] = field(
         default_factory=lambda: {k: None for k in FEATURE_NAMES if k != "shape2D"}
     )
     feature_classes_given: bool = False
-    """True when the file named its feature classes (else every class is on by default)."""
 
-    @model_validator(mode="after")
-    def _check(self) -> "PyRadiomicsParams":
+    def __post_init__(self) -> None:
         for name, custom in self.imageType.items():
             if name not in IMAGE_TYPES:
-                raise ValueError(_unknown("imageType", name, IMAGE_TYPES))
+                raise ConfigError(_unknown("imageType", name, IMAGE_TYPES))
             self.setting.updated(custom)
-        return self
 
     def settings_for(self, image_type: str) -> PyRadiomicsSettings:
         """The settings PyRadiomics uses for one image type (global plus its custom ones)."""
         return self.setting.updated(self.imageType.get(image_type, {}))
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None) -> "PyRadiomicsParams":
+        """A copy with the fields in ``update`` replaced, checked again (the pydantic-style
+        spelling callers of the earlier pydantic model use, e.g. the CLI's ``--label``)."""
+        return replace(self, **dict(update or {}))
 
 
 def _unknown(section: str, key: str, valid: tuple[str, ...] | list[str]) -> str:
@@ -348,15 +471,15 @@ def _validate_settings(data: Mapping[str, Any], where: str) -> PyRadiomicsSettin
             raise ConfigError(
                 f"{where} key {seq!r} must be a list (e.g. [{clean[seq]}]), got {clean[seq]!r}."
             )
-    try:
-        return PyRadiomicsSettings.model_validate(clean)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(
-            f"Invalid {where} value for {loc!r}: {err['msg']} (got {err.get('input')!r}). "
-            "See PyRadiomics' parameter documentation for the allowed values."
-        ) from None
+    for key, value in clean.items():
+        try:
+            _field(key, value)
+        except ValueError as exc:
+            raise ConfigError(
+                f"Invalid {where} value for {key!r}: {exc} (got {value!r}). "
+                "See PyRadiomics' parameter documentation for the allowed values."
+            ) from None
+    return PyRadiomicsSettings(**clean)
 
 
 def _parse_feature_classes(raw: Any) -> dict[str, tuple[str, ...] | None]:
@@ -413,7 +536,7 @@ def load_params(source: str | Path | Mapping[str, Any] | PyRadiomicsParams | Non
         import yaml
 
         try:
-            data = yaml.safe_load(path.read_text())
+            data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as exc:
             raise ConfigError(f"Cannot parse {str(path)!r} as YAML/JSON: {exc}") from None
         data = {} if data is None else data
@@ -529,4 +652,29 @@ def discretise(values: np.ndarray, settings: PyRadiomicsSettings) -> np.ndarray:
     [1, 2, 5]
     """
     values = np.asarray(values)
-    return np.digitize(values, bin_edges(values, settings)).astype(np.int64)
+    return _digitize(values, bin_edges(values, settings))
+
+
+def _digitize(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``numpy.digitize(values, edges)`` (increasing edges) as int64, for evenly spaced edges
+    without a binary search: the bin is estimated from the spacing and corrected against the
+    edges themselves, so the result is exactly ``numpy.digitize``'s."""
+    m = len(edges)
+    flat = values.reshape(-1)
+    if m < 3 or flat.size < 4096 or not np.all(np.isfinite(edges)) or not np.all(np.isfinite(flat)):
+        return np.digitize(values, edges).astype(np.int64)
+    e = np.asarray(edges, dtype=np.float64)
+    step = (e[-1] - e[0]) / (m - 1)
+    if not step > 0:
+        return np.digitize(values, edges).astype(np.int64)
+    k = np.floor((flat - e[0]) / step).astype(np.int64) + 1  # number of edges <= value, estimated
+    np.clip(k, 0, m, out=k)
+    ext = np.concatenate([[-np.inf], e, [np.inf]])  # ext[k] = edge k - 1, ext[k + 1] = edge k
+    for _ in range(4):  # move each estimate to the exact count; the estimate is off by one at most
+        low = flat < ext[k]
+        high = flat >= ext[k + 1]
+        if not (low.any() or high.any()):
+            return k.reshape(values.shape)
+        k -= low
+        k += high
+    return np.digitize(values, edges).astype(np.int64)

@@ -27,13 +27,15 @@ Errors are radiome's: :class:`~radiome.errors.LabelError`, :class:`~radiome.erro
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
 from radiome.compat.pyradiomics.params import PyRadiomicsSettings
 from radiome.errors import GeometryError, InputError, LabelError, MaskError, MaskOutsideImageError
-from radiome.io.image import Image, Mask
+
+if TYPE_CHECKING:  # imported where a radiome Image or Mask is built or read
+    from radiome.io.image import Image, Mask
 
 __all__ = [
     "image_to_sitk",
@@ -88,7 +90,6 @@ def image_to_sitk(image: Image) -> Any:
     that type holds every value exactly, since PyRadiomics' binning and resampling work in the
     pixel type of the image it reads.
     """
-    sitk = _sitk()
     arr = np.asarray(image.array)
     src = image.metadata.get("source_dtype") if image.metadata else None
     if src:
@@ -122,6 +123,8 @@ def _array_and_grid(img: Any) -> tuple[np.ndarray, dict[str, Any]]:
 
 def sitk_to_image(img: Any, template: Image | None = None) -> Image:
     """A radiome :class:`Image` (float64) from a SimpleITK image; ``source_dtype`` kept."""
+    from radiome.io.image import Image
+
     arr, geo = _array_and_grid(img)
     meta = dict(template.metadata) if template is not None else {}
     meta["source_dtype"] = str(arr.dtype)
@@ -136,6 +139,8 @@ def sitk_to_image(img: Any, template: Image | None = None) -> Image:
 
 def sitk_to_mask(img: Any, label: int) -> Mask:
     """A radiome :class:`Mask` of the voxels equal to ``label`` in a SimpleITK label map."""
+    from radiome.io.image import Mask
+
     arr, geo = _array_and_grid(img)
     return Mask(array=arr == label, **geo)
 
@@ -310,9 +315,13 @@ def resample(image: Any, mask: Any, settings: PyRadiomicsSettings) -> tuple[Any,
         rif.SetOutputPixelType(image.GetPixelID())
         rif.SetInterpolator(interpolator)
         new_image = rif.Execute(image)
-    rif.SetOutputPixelType(mask.GetPixelID())
-    rif.SetInterpolator(sitk.sitkNearestNeighbor)
-    new_mask = rif.Execute(mask)
+    from radiome.compat.pyradiomics.resample import resample_nearest
+
+    new_mask = resample_nearest(mask, size, origin, target.tolist(), mask.GetDirection())
+    if new_mask is None:
+        rif.SetOutputPixelType(mask.GetPixelID())
+        rif.SetInterpolator(sitk.sitkNearestNeighbor)
+        new_mask = rif.Execute(mask)
     return new_image, new_mask
 
 

@@ -7,9 +7,13 @@ configurations in PyRadiomics' corner numbering, oriented so that normals point 
 Configurations with the top corner bit set are complemented and their volume sign flipped.
 No library reproduces that mesh (scikit-image's Lewiner variant interpolates vertex positions
 and triangulates ambiguous faces differently), so it is re-implemented here, vectorised over
-all cubes with NumPy: surface area, signed-tetrahedron mesh volume, and the maximum
-diameters over the mesh vertices (3D, and within planes of equal slice, row or column
-coordinate). Axis lengths come from the eigenvalues of the voxel-position covariance.
+all cubes with NumPy: surface area and signed-tetrahedron mesh volume (summed per cube
+configuration), and the maximum diameters over the mesh vertices (3D, and within planes of
+equal slice, row or column coordinate). PyRadiomics compares every pair of vertices; here only
+the vertices that can end a largest distance take part (extreme on their axis lines and
+outside the polygon spanned by their plane's extreme points; a 3D end is such a vertex in all
+three of its planes), which gives the same maxima. Axis lengths come from the eigenvalues of
+the voxel-position covariance, from exact integer moments.
 
 IBSI 1 morphology (radiome.features.morphology) differs: its mesh is scikit-image's
 (vertices interpolated on a mask thresholded at 0.5), and IBSI's maximum 3D diameter uses
@@ -150,18 +154,12 @@ def mesh_coefficients(mask: np.ndarray, spacing_zyx: tuple[float, float, float])
     spacing = np.asarray(spacing_zyx, dtype=np.float64)
     area_t, k_t, v_t = _config_tables(spacing)
     index, flip = _cube_index(m)
-    counts = np.bincount(index.reshape(-1), minlength=128)
-    area = float(counts @ area_t)
-    sign = 1.0 - 2.0 * flip
-    # constant terms: signed count per configuration
-    signed = np.bincount(index.reshape(-1), weights=sign.reshape(-1), minlength=128)
-    volume = float(signed @ k_t)
-    # position terms: sum over cubes of s * o . v(config), o = cube index * spacing, per axis
-    for axis in range(3):
-        w = sign * v_t[:, axis][index]
-        other = tuple(a for a in range(3) if a != axis)
-        profile = w.sum(axis=other)
-        volume += float(profile @ (np.arange(profile.size, dtype=np.float64) * spacing[axis]))
+    cubes = np.flatnonzero(index)  # cubes the surface passes through
+    config = index.reshape(-1)[cubes]
+    sign = 1.0 - 2.0 * flip.reshape(-1)[cubes]
+    area = float(area_t[config].sum())
+    origin = np.stack(np.unravel_index(cubes, index.shape), axis=1) * spacing  # (n, 3) mm
+    volume = float(sign @ k_t[config]) + float(sign @ np.einsum("ij,ij->i", origin, v_t[config]))
     return area, volume / 6.0
 
 
@@ -298,19 +296,34 @@ def _plane_runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _max_in_planes(points: np.ndarray, start: np.ndarray, count: np.ndarray) -> float:
-    """Largest squared distance between two points of one plane (runs ``start``, ``count``)."""
+    """Largest squared distance between two points of one plane (runs ``start``, ``count``).
+
+    Planes are taken in batches padded with copies of their first point; squared distances
+    come from a batched matrix product of the plane-centred coordinates and the planes that
+    come within :math:`10^{-9}` of the maximum are recomputed from coordinate differences.
+    """
     best = 0.0
-    big = count > 64
+    big = count > 256
     for s, c in zip(start[big], count[big]):
         best = max(best, max_distance_sq(points[s:s + c]))
     small = np.flatnonzero((count > 1) & ~big)
-    if small.size:  # planes of up to 64 points at once, padded with copies of their first point
-        width = int(count[small].max())
-        pos = np.minimum(np.arange(width)[None, :], count[small, None] - 1) + start[small, None]
-        step = max(1, (1 << 22) // (width * width))
-        for c in range(0, len(small), step):
-            best = max(best, float(_plane_maxima(points[pos[c:c + step]]).max()))
-    return best
+    if not small.size:
+        return best
+    width = int(count[small].max())
+    pos = np.minimum(np.arange(width)[None, :], count[small, None] - 1) + start[small, None]
+    step = max(1, (1 << 22) // (width * width))
+    approx = np.empty(len(small))
+    for c in range(0, len(small), step):
+        pts = points[pos[c:c + step]]
+        pts = pts - pts.mean(axis=1, keepdims=True)
+        sq = np.einsum("pkd,pkd->pk", pts, pts)
+        g = np.matmul(pts, pts.transpose(0, 2, 1))
+        g *= -2.0
+        g += sq[:, :, None]
+        g += sq[:, None, :]
+        approx[c:c + step] = g.max(axis=(1, 2))
+    close = np.flatnonzero(approx >= approx.max() * (1 - 1e-9))
+    return max(best, float(_plane_maxima(points[pos[close]]).max()))
 
 
 def mesh_diameters(mask: np.ndarray, spacing_zyx: tuple[float, float, float]) -> tuple[float, float, float, float]:
@@ -356,8 +369,38 @@ def axis_eigenvalues(mask: np.ndarray, spacing: tuple[float, ...]) -> np.ndarray
         \Sigma = \frac{1}{N} \sum_k (x_k - \bar x)(x_k - \bar x)^T
 
     Tiny negative eigenvalues in :math:`(-10^{-10}, 0)` are set to 0, as PyRadiomics does.
+
+    The covariance comes from exact integer moments of the voxel indices (sums over the mask's
+    2D projections); when the smallest eigenvalue is below :math:`10^{-6}` of the largest (a
+    flat or thin ROI, where PyRadiomics' rounding decides the value) it is recomputed from the
+    voxel coordinates the way PyRadiomics does.
     """
-    coords = np.argwhere(np.asarray(mask, dtype=bool)).astype(np.float64) * np.asarray(spacing)[None, :]
+    m = np.asarray(mask, dtype=bool)
+    sp = np.asarray(spacing, dtype=np.float64)
+    n = int(np.count_nonzero(m))
+    first = np.zeros(3)
+    second = np.zeros((3, 3))
+    for a in range(3):
+        for b in range(a, 3):
+            other = tuple(k for k in range(3) if k not in (a, b))
+            proj = np.count_nonzero(m, axis=other) if other else m.astype(np.int64)
+            ia = np.arange(m.shape[a], dtype=np.int64)
+            if a == b:
+                first[a] = float(int(proj @ ia))
+                second[a, a] = float(int(proj @ (ia * ia)))
+            else:
+                ib = np.arange(m.shape[b], dtype=np.int64)
+                second[a, b] = second[b, a] = float(int(ia @ proj @ ib))
+    if n > 0:
+        # n^2 cov = n * sum(x y) - sum(x) sum(y), exact in integers, then scaled to mm
+        s1 = [int(v) for v in first]
+        s2 = [[int(v) for v in row] for row in second]
+        cov = np.array([[(n * s2[a][b] - s1[a] * s1[b]) for b in range(3)] for a in range(3)], dtype=np.float64)
+        cov = cov / (float(n) * float(n)) * sp[:, None] * sp[None, :]
+        eig = np.sort(np.linalg.eigvalsh(cov))
+        if eig[0] >= 1e-6 * max(eig[-1], 0.0) and eig[-1] > 0:
+            return eig
+    coords = np.argwhere(m).astype(np.float64) * sp[None, :]
     coords -= coords.mean(axis=0)
     coords /= np.sqrt(len(coords))
     eig = np.linalg.eigvals(coords.T.copy() @ coords)

@@ -15,8 +15,8 @@ one slice and differs in mesh and diameter conventions.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
 
+from radiome.compat.pyradiomics.shape import max_distance_sq
 from radiome.errors import EmptyMaskError, FeatureError
 
 __all__ = ["compute", "contour_coefficients", "squeeze_to_2d"]
@@ -104,17 +104,7 @@ def contour_coefficients(mask2d: np.ndarray, spacing_yx: tuple[float, float]) ->
         idx = np.argwhere(m[tuple(lo)] != m[tuple(hi)]).astype(np.float64)
         idx[:, axis] += 0.5
         verts.append(idx * spacing)
-    v = np.concatenate(verts)
-    if len(v) > 64:
-        try:
-            v = v[ConvexHull(v).vertices]
-        except (QhullError, ValueError):
-            pass
-    best = 0.0
-    for i in range(0, len(v), 2048):
-        dv = v[i:i + 2048, None, :] - v[None, :, :]
-        best = max(best, float((dv[..., 0] ** 2 + dv[..., 1] ** 2).max()))
-    return perimeter, surface, float(np.sqrt(best))
+    return perimeter, surface, float(np.sqrt(max_distance_sq(np.concatenate(verts))))
 
 
 def compute(mask2d: np.ndarray, spacing_yx: tuple[float, float]) -> dict[str, float]:

@@ -1,0 +1,175 @@
+"""The PyRadiomics mode's shortcuts give what the plain definitions give.
+
+Each fast path of ``radiome.compat.pyradiomics`` is checked on small random ROIs against a
+direct (slow) evaluation of the same definition: PyRadiomics' binning (``numpy.digitize``),
+the marching-cubes surface and volume summed per triangle, the maximum diameters over every
+pair of mesh vertices, the axis eigenvalues from voxel coordinates, the NGTDM neighbour sums
+voxel by voxel, and SimpleITK's image hash. Values from real patients are checked against
+PyRadiomics itself in ``test_pyradiomics_sts.py``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from radiome.compat.pyradiomics import shape
+from radiome.compat.pyradiomics.glcm import code_roi
+from radiome.compat.pyradiomics.ngtdm import _neighbour_sums
+from radiome.compat.pyradiomics.params import PyRadiomicsSettings, _digitize, bin_edges
+
+
+def _random_mask(seed: int, shape_zyx=(9, 11, 10), p: float = 0.55) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    m = rng.random(shape_zyx) < p
+    # a few solid blobs so that planes hold many vertices
+    m[2:6, 3:8, 2:7] = True
+    return m
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_digitize_equals_numpy(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for dtype in (np.float32, np.float64, np.int16):
+        x = (rng.normal(0, 1, 20_000) * rng.uniform(0.5, 400)).astype(dtype)
+        for s in (PyRadiomicsSettings(binWidth=25), PyRadiomicsSettings(binWidth=0.5), PyRadiomicsSettings(binCount=32)):
+            edges = bin_edges(x, s)
+            x[:300] = edges[rng.integers(0, len(edges), 300)].astype(dtype)  # values on the edges
+            np.testing.assert_array_equal(_digitize(x, bin_edges(x, s)), np.digitize(x, bin_edges(x, s)))
+
+
+def _vertices(m: np.ndarray, spacing: np.ndarray) -> np.ndarray:
+    """Every mesh vertex: mid-points of the edges between an ROI and a background voxel."""
+    out = []
+    for axis in range(3):
+        lo = [slice(None)] * 3
+        hi = [slice(None)] * 3
+        lo[axis], hi[axis] = slice(0, -1), slice(1, None)
+        idx = np.argwhere(m[tuple(lo)] != m[tuple(hi)]).astype(np.float64)
+        idx[:, axis] += 0.5
+        out.append(idx * spacing)
+    return np.concatenate(out)
+
+
+def _brute_diameters(mask: np.ndarray, spacing) -> tuple[float, float, float, float]:
+    v = _vertices(np.pad(mask, 1), np.asarray(spacing, dtype=np.float64))
+    d = v[:, None, :] - v[None, :, :]
+    d2 = (d**2).sum(axis=2)
+    out = []
+    for axis in range(3):
+        same = v[:, None, axis] == v[None, :, axis]
+        out.append(float(np.sqrt(np.where(same, d2, 0.0).max())))
+    return out[0], out[1], out[2], float(np.sqrt(d2.max()))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_mesh_diameters_equal_all_pairs(seed: int) -> None:
+    m = _random_mask(seed)
+    spacing = (1.0, 0.8, 1.3) if seed % 2 else (3.27, 0.977, 0.977)
+    got = shape.mesh_diameters(m, spacing)
+    want = _brute_diameters(m, spacing)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def _brute_mesh(mask: np.ndarray, spacing) -> tuple[float, float]:
+    """Surface and volume summed triangle by triangle over every cube (PyRadiomics' loop)."""
+    m = np.pad(np.asarray(mask, bool), 1)
+    sp = np.asarray(spacing, dtype=np.float64)
+    area = volume = 0.0
+    for z, y, x in itertools.product(*(range(n - 1) for n in m.shape)):
+        index = 0
+        for bit, (dz, dy, dx) in enumerate(shape._CORNERS):
+            index |= int(m[z + dz, y + dy, x + dx]) << bit
+        sign = 1.0
+        if index & 0x80:
+            index ^= 0xFF
+            sign = -1.0
+        for tri in shape._TABLE[index]:
+            if tri[0] < 0:
+                continue
+            a, b, c = ((np.array([z, y, x], float) + shape._EDGE_POINTS[e]) * sp for e in tri)
+            volume += sign * float(np.dot(np.cross(a, b), c))
+            area += 0.5 * float(np.linalg.norm(np.cross(a - c, b - c)))
+    return area, volume / 6.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mesh_coefficients_equal_triangle_sums(seed: int) -> None:
+    m = _random_mask(seed, shape_zyx=(5, 6, 7))
+    spacing = (2.0, 0.7, 1.1)
+    np.testing.assert_allclose(shape.mesh_coefficients(m, spacing), _brute_mesh(m, spacing), rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_axis_eigenvalues_equal_coordinate_covariance(seed: int) -> None:
+    m = _random_mask(seed)
+    spacing = (3.27, 0.977, 0.977)
+    coords = np.argwhere(m) * np.asarray(spacing)
+    want = np.sort(np.linalg.eigvalsh(np.cov(coords.T, bias=True)))
+    np.testing.assert_allclose(shape.axis_eigenvalues(m, spacing), want, rtol=1e-10)
+
+
+def test_axis_eigenvalues_of_a_flat_roi_follow_pyradiomics_rounding() -> None:
+    m = np.zeros((1, 6, 7), bool)
+    m[0, 1:5, 2:6] = True
+    eig = shape.axis_eigenvalues(np.pad(m, 1), (2.0, 1.0, 1.0))
+    assert eig[0] == 0.0 and eig[1] > 0 and eig[2] > 0
+
+
+@pytest.mark.parametrize(("seed", "force2d"), [(0, False), (1, False), (2, True)])
+def test_ngtdm_box_sums_equal_voxel_by_voxel(seed: int, force2d: bool) -> None:
+    rng = np.random.default_rng(seed)
+    mask = _random_mask(seed)
+    levels = rng.integers(1, 7, mask.shape)
+    roi = code_roi(levels, mask, pad=1)
+    settings = {"force2D": force2d, "force2Ddimension": 0}
+    code, total, count = _neighbour_sums(roi, settings)
+    grey = np.concatenate([[0.0], roi.grey])[roi.codes]
+    inside = np.argwhere(roi.codes > 0)
+    offsets = [o for o in itertools.product((-1, 0, 1), repeat=3) if any(o) and not (force2d and o[0])]
+    want_total = np.array([sum(grey[tuple(k + o)] for o in offsets) for k in inside])
+    want_count = np.array([sum(roi.codes[tuple(k + o)] > 0 for o in offsets) for k in inside])
+    np.testing.assert_array_equal(code, roi.codes[roi.codes > 0])
+    np.testing.assert_array_equal(total, want_total)
+    np.testing.assert_array_equal(count, want_count)
+
+
+def test_diagnostics_hash_is_simpleitk_hash() -> None:
+    sitk = pytest.importorskip("SimpleITK")
+    from radiome.compat.pyradiomics.diagnostics import _hash
+
+    rng = np.random.default_rng(0)
+    for arr in (rng.normal(size=(4, 5, 6)).astype(np.float32), rng.integers(0, 3, (3, 7, 2)).astype(np.uint32)):
+        img = sitk.GetImageFromArray(arr)
+        assert _hash(img) == sitk.Hash(img)
+
+
+def test_pyradiomics_mode_imports_stay_light() -> None:
+    """Extracting loads neither pydantic, SciPy, pandas nor radiome's I/O stack (memory)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, SimpleITK as sitk\n"
+        "from radiome.compat.pyradiomics.extractor import extract_pyradiomics\n"
+        "a = np.random.default_rng(0).normal(50, 20, (12, 12, 12)).round()\n"
+        "m = np.zeros(a.shape, np.uint8); m[3:9, 3:9, 3:9] = 1\n"
+        "p = {'setting': {'resampledPixelSpacing': [1, 1, 1]}, 'imageType': {'Original': {}, 'LoG': {'sigma': [1]},"
+        " 'Wavelet': {}}}\n"
+        "extract_pyradiomics(sitk.GetImageFromArray(a), sitk.GetImageFromArray(m), p)\n"
+        "print(sorted({n.split('.')[0] for n in sys.modules} & {'pydantic', 'scipy', 'pandas'}),"
+        " 'radiome.io' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[] False"
+
+
+def test_settings_check_like_the_schema() -> None:
+    s = PyRadiomicsSettings(resampledPixelSpacing=[1, 1, 0], distances=[1, 2.0], sigma=[1, 2.5], binWidth=5)
+    assert s.resampledPixelSpacing == (1.0, 1.0, 0.0) and s.distances == (1, 2)
+    assert s.sigma == (1, 2.5) and isinstance(s.sigma[0], int) and s.binWidth == 5
+    for bad in ({"binwidth": 3}, {"label": True}, {"distances": [1.5]}, {"resegmentMode": "abs"}):
+        with pytest.raises(ValueError):
+            PyRadiomicsSettings(**bad)
