@@ -411,3 +411,23 @@ def test_lasso_falls_back_when_the_rule_selects_no_feature():
     np.testing.assert_allclose(fit.radscore.decision_function(X), expected, rtol=1e-10)
     folds = fold_ids(y, 5, 0)
     assert sorted(np.bincount(folds[y == 1])) == [3, 3, 3, 3, 3]  # stratified, even with a rare class
+
+
+# --------------------------------------------------------------------------- auto-model + SHAP
+
+def test_auto_model_adds_a_shap_section_and_its_numbers(cohort, binary, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(binary[1] / "extraction", out / "extraction")  # the store is reused
+    run_study(_study(cohort, models={"auto": True, "auto_budget": "tiny"}), out, jobs=1)
+    results = _no_nan((out / "results.json").read_text(encoding="utf-8"))
+    _check_outputs(out, results, BINARY_SECTIONS | {"shap"})
+    assert "auto" in " ".join(results["summary"]["models"]).lower()
+    metrics = _table(out, "metrics")
+    auto = [m for m in metrics["model"].unique() if "auto" in m.lower()]
+    assert auto, metrics["model"].unique()
+    preds = _table(out, "predictions")
+    for s in ("train", "test"):
+        part = preds[preds["set"] == s]
+        row = metrics[(metrics["model"] == auto[0]) & (metrics["set"] == s) & (metrics["metric"] == "auc")]
+        assert float(row["value"].iloc[0]) == pytest.approx(roc_auc_score(part["y"], part[auto[0]]), abs=1e-12)
+    assert (out / "report.html").read_text(encoding="utf-8").count('id="shap"') == 1
