@@ -5,8 +5,7 @@ and the auto-model. Submodules load on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from radiome._lazy import lazy_exports
 
 _LAZY = {
     "LogisticModel": "radiome.model.logistic",
@@ -55,14 +54,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)

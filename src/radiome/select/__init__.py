@@ -6,8 +6,7 @@ Submodules load on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from radiome._lazy import lazy_exports
 
 _LAZY = {
     "ICC_FORMS": "radiome.select.icc",
@@ -35,14 +34,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
