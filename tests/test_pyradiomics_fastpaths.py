@@ -73,6 +73,50 @@ def test_mesh_diameters_equal_all_pairs(seed: int) -> None:
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
+def _special_masks() -> list[np.ndarray]:
+    """Shapes where few vertices, ties or one dominant plane test the pruning of the diameters."""
+    out = []
+    one = np.zeros((3, 3, 3), bool)
+    one[1, 1, 1] = True
+    out.append(one)  # one voxel: an octahedron of 6 vertices
+    line = np.zeros((1, 1, 9), bool)
+    line[0, 0, [0, 1, 2, 5, 8]] = True
+    out.append(line)  # collinear voxels with gaps
+    out.append(np.ones((1, 7, 5), bool))  # one slice
+    zz, yy, xx = np.mgrid[:13, :15, :14]
+    out.append((zz - 6) ** 2 + (yy - 7) ** 2 + (xx - 6.5) ** 2 <= 36)  # a ball: many near-ties
+    out.append((zz - 6) ** 2 / 36 + (yy - 7) ** 2 / 4 + (xx - 6.5) ** 2 / 9 <= 1)  # an ellipsoid
+    bar = np.zeros((12, 6, 5), bool)
+    bar[:, 2:4, 1:4] = True
+    bar[0, 0, 0] = bar[11, 5, 4] = True  # far corners joined to a bar only diagonally
+    out.append(bar)
+    rng = np.random.default_rng(7)
+    for _ in range(3):  # sparse scatter: many small planes of similar size
+        out.append(rng.random((10, 12, 11)) < 0.08)
+    return out
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_mesh_diameters_of_special_shapes_equal_all_pairs(index: int) -> None:
+    m = _special_masks()[index]
+    for spacing in ((1.0, 1.0, 1.0), (2.5, 0.7, 1.1)):
+        np.testing.assert_allclose(shape.mesh_diameters(m, spacing), _brute_diameters(m, spacing), rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_far_points_keep_every_end_of_a_largest_distance(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    count = rng.integers(1, 60, 25)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    pts = rng.normal(size=(int(count.sum()), 2)) * rng.uniform(0.5, 3.0, (len(count), 1)).repeat(count, axis=0)
+    kept = shape._far_points(pts, start, count)
+    best = max(shape._plane_maxima(pts[s:s + c][None])[0] for s, c in zip(start, count))
+    sub = np.isin(np.arange(len(pts)), kept)
+    got = max((shape._plane_maxima(pts[s:s + c][sub[s:s + c]][None])[0] if sub[s:s + c].sum() > 1 else 0.0)
+              for s, c in zip(start, count))
+    assert got == best
+
+
 def _brute_mesh(mask: np.ndarray, spacing) -> tuple[float, float]:
     """Surface and volume summed triangle by triangle over every cube (PyRadiomics' loop)."""
     m = np.pad(np.asarray(mask, bool), 1)

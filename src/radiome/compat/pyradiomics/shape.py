@@ -10,9 +10,9 @@ and triangulates ambiguous faces differently), so it is re-implemented here, vec
 all cubes with NumPy: surface area and signed-tetrahedron mesh volume (summed per cube
 configuration), and the maximum diameters over the mesh vertices (3D, and within planes of
 equal slice, row or column coordinate). PyRadiomics compares every pair of vertices; here only
-the vertices that can end a largest distance take part (extreme on their axis lines and
-outside the polygon spanned by their plane's extreme points; a 3D end is such a vertex in all
-three of its planes), which gives the same maxima. Axis lengths come from the eigenvalues of
+the vertices that can end a largest distance take part (the ends of their axis lines, then
+those far enough from a centre to reach the largest distance found so far), which gives the
+same maxima. Axis lengths come from the eigenvalues of
 the voxel-position covariance, from exact integer moments.
 
 IBSI 1 morphology (radiome.features.morphology) differs: its mesh is scikit-image's
@@ -163,43 +163,33 @@ def mesh_coefficients(mask: np.ndarray, spacing_zyx: tuple[float, float, float])
     return area, volume / 6.0
 
 
-def _first_last(d: np.ndarray, axis: int) -> np.ndarray:
-    """True where ``d`` is the first or the last True along ``axis``."""
-    hit = np.expand_dims(d.any(axis=axis), axis)
-    first = np.expand_dims(np.argmax(d, axis=axis), axis)
-    last = np.expand_dims(d.shape[axis] - 1 - np.argmax(np.flip(d, axis=axis), axis=axis), axis)
-    out = np.zeros(d.shape, dtype=bool)
-    np.put_along_axis(out, first, hit, axis)
-    np.put_along_axis(out, last, hit, axis)
-    return out
+def _line_ends(m: np.ndarray, axis: int) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+    """Lines along ``axis`` holding a True voxel: their indices on the other axes, and the
+    first and last True index on the line (two max-reductions of index weights, no argmax)."""
+    n = m.shape[axis]
+    sh = [1] * m.ndim
+    sh[axis] = n
+    u8 = m.view(np.uint8)
+    first = n - np.multiply(u8, np.arange(n, 0, -1, dtype=np.int32).reshape(sh), dtype=np.int32).max(axis=axis)
+    idx = np.nonzero(first < n)
+    last = np.multiply(u8, np.arange(1, n + 1, dtype=np.int32).reshape(sh), dtype=np.int32).max(axis=axis)[idx]
+    return idx, first[idx].astype(np.int64), last.astype(np.int64) - 1
 
 
-def _candidate_vertices(m: np.ndarray, spacing: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mesh vertices that can end a maximal diameter, with their extremeness flags.
-
-    The vertices are the mid-points of the edges between an ROI and a background voxel. A
-    vertex strictly between two others on a line along an axis is never an end of a largest
-    distance (in 3D, or in a plane containing that line), so only vertices that are the
-    first or last of their kind on some axis line are kept. Returns the coordinates (mm),
-    the doubled integer coordinates (plane keys) and, per axis, whether the vertex is extreme
-    along that axis.
-    """
-    coords, keys, flags = [], [], []
-    for t in range(3):
-        lo = [slice(None)] * 3
-        hi = [slice(None)] * 3
-        lo[t] = slice(0, -1)
-        hi[t] = slice(1, None)
-        d = m[tuple(lo)] != m[tuple(hi)]
-        ext = [_first_last(d, a) for a in range(3)]
-        keep = d & ((ext[0] & ext[1]) | (ext[0] & ext[2]) | (ext[1] & ext[2]))
-        idx = np.argwhere(keep)
-        doubled = 2 * idx
-        doubled[:, t] += 1
-        coords.append(doubled * (0.5 * spacing))
-        keys.append(doubled)
-        flags.append(np.stack([e[keep] for e in ext], axis=1))
-    return np.concatenate(coords), np.concatenate(keys), np.concatenate(flags)
+def _end_points(ends: tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray], axis: int, half: int) -> np.ndarray:
+    """Doubled integer coordinates (n, 3) of the vertices at the line ends: ``2 first - half``
+    and ``2 last + half`` on ``axis`` (``half`` 1: the vertices before the first and after the
+    last ROI voxel; 0: the mid-plane points themselves, once where first == last)."""
+    idx, first, last = ends
+    n = len(first)
+    two = first != last if half == 0 else np.ones(n, dtype=bool)
+    k = np.empty((n + int(np.count_nonzero(two)), 3), dtype=np.int64)
+    for a, ix in zip([a for a in range(3) if a != axis], idx):
+        k[:n, a] = 2 * ix
+        k[n:, a] = 2 * ix[two]
+    k[:n, axis] = 2 * first - half
+    k[n:, axis] = 2 * last[two] + half
+    return k
 
 
 def max_distance_sq(points: np.ndarray, block: int = 512) -> float:
@@ -245,45 +235,49 @@ def _plane_maxima(p: np.ndarray) -> np.ndarray:
     return d2.max(axis=(1, 2))
 
 
-_DIRECTIONS = 32
+_K2 = 16
+#: In-plane directions (0 to 180 degrees) for the width lower bound of the plane diameters.
+_DIRS2 = np.stack([np.cos(np.arange(_K2) * np.pi / _K2), np.sin(np.arange(_K2) * np.pi / _K2)])
 
 
-def _outside_support_polygons(uv: np.ndarray, start: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Per plane (consecutive runs ``start``, ``count`` of ``uv``), the points that may be
-    vertices of the plane's convex hull.
+def _far_points(pts: np.ndarray, start: np.ndarray, count: np.ndarray, lower: float = 0.0) -> np.ndarray:
+    r"""Indices of the points that can end the largest distance within a group.
 
-    The points extreme in :data:`_DIRECTIONS` directions span a convex polygon inside the
-    hull; a point inside or on that polygon is not a hull vertex (nor needed for a largest
-    distance), so only the extreme points and the points strictly outside are kept. ``uv``
-    are integer coordinates (doubled voxel indices), so the side tests are exact; a scaling
-    of the axes (the voxel spacing) keeps hull vertices.
+    Groups are the runs ``start``, ``count`` of ``pts`` (n, d), in mm. With :math:`D_0` a
+    distance that some group reaches (the largest bounding-box side, the widths along
+    :data:`_DIRS2` or, for one group, a farthest-point walk; at least ``lower``), a group whose
+    bounding-box diagonal is below :math:`D_0` cannot hold the maximum, and since
+    :math:`\lVert p-qVert \le \lVert p-cVert + R` for any centre :math:`c` with
+    :math:`R=\max_q\lVert q-cVert`, an end :math:`p` of the maximum has
+    :math:`\lVert p-cVert \ge D_0 - R`. The test is applied with the box centre and the
+    centroid of every group; margins of :math:`10^{-9}` keep it conservative.
     """
-    keep = np.zeros(len(uv), dtype=bool)
-    theta = np.arange(_DIRECTIONS) * (2 * np.pi / _DIRECTIONS)
-    dirs = np.stack([np.cos(theta), np.sin(theta)])  # (2, M), counter-clockwise
-    order = np.argsort(count, kind="stable")
-    budget = 1 << 21
-    i = 0
-    while i < len(order):  # planes grouped by size, padded with copies of their first point
-        width = int(count[order[i]])
-        j = i
-        while j < len(order) and int(count[order[j]]) <= width * 2 and (j - i + 1) * int(count[order[j]]) * _DIRECTIONS <= budget:
-            j += 1
-        j = max(j, i + 1)
-        planes = order[i:j]
-        width = int(count[planes].max())
-        pos = np.minimum(np.arange(width)[None, :], count[planes, None] - 1) + start[planes, None]
-        pts = uv[pos].astype(np.float64)  # (P, K, 2), integer-valued: the tests below are exact
-        best = np.argmax(pts @ dirs, axis=1)  # (P, M) support points
-        sup = np.take_along_axis(pts, best[..., None], axis=1)  # (P, M, 2)
-        edge = np.roll(sup, -1, axis=1) - sup
-        normal = np.stack([-edge[..., 1], edge[..., 0]], axis=1)  # (P, 2, M): left of the edge > 0
-        offset = np.einsum("pmd,pdm->pm", sup, normal)
-        side = np.matmul(pts, normal) - offset[:, None, :]  # (P, K, M)
-        keep[pos[side.min(axis=2) < 0]] = True
-        keep[np.take_along_axis(pos, best, axis=1)] = True
-        i = j
-    return keep
+    t = np.ascontiguousarray(pts.T)  # (d, n)
+    lo = np.minimum.reduceat(t, start, axis=1)
+    hi = np.maximum.reduceat(t, start, axis=1)
+    ext = hi - lo
+    d0 = max(lower, float(ext.max()))
+    ub2 = (ext**2).sum(axis=0)
+    live = ub2 >= d0 * d0 * (1 - 1e-9)
+    if len(start) == 1:
+        i = int(np.argmax(((pts - 0.5 * (lo + hi)[:, 0]) ** 2).sum(axis=1)))
+        for _ in range(3):
+            dist = ((pts - pts[i]) ** 2).sum(axis=1)
+            i = int(np.argmax(dist))
+            d0 = max(d0, float(np.sqrt(dist[i])))
+    elif pts.shape[1] == 2 and np.count_nonzero(live) > 1 and len(pts) > 1000:
+        cl = count[live]
+        sl = np.concatenate([[0], np.cumsum(cl)[:-1]])
+        proj = np.ascontiguousarray((pts[np.repeat(live, count)] @ _DIRS2).T)
+        w = np.maximum.reduceat(proj, sl, axis=1) - np.minimum.reduceat(proj, sl, axis=1)
+        d0 = max(d0, float(w.max()))
+        live &= ub2 >= d0 * d0 * (1 - 1e-9)
+    keep = np.repeat(live, count)
+    for c in (0.5 * (lo + hi), np.add.reduceat(t, start, axis=1) / count):
+        r2 = ((pts - np.repeat(c.T, count, axis=0)) ** 2).sum(axis=1)
+        thr = np.maximum(d0 * (1 - 1e-9) - np.sqrt(np.maximum.reduceat(r2, start)), 0.0)
+        keep &= r2 >= np.repeat(thr * thr * (1 - 1e-9), count)
+    return np.flatnonzero(keep)
 
 
 def _plane_runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -333,8 +327,13 @@ def mesh_diameters(mask: np.ndarray, spacing_zyx: tuple[float, float, float]) ->
         D = \max_{i,j} \lVert v_i - v_j \rVert
 
     over all vertex pairs (3D, IBSI L0JK), and over pairs with equal ``z`` (slice), equal
-    ``y`` (column) and equal ``x`` (row) coordinate. Only vertices that are extreme on their
-    axis lines take part (see :func:`_candidate_vertices`); the maximum is the same.
+    ``y`` (column) and equal ``x`` (row) coordinate. The vertices are the mid-points of the
+    edges between an ROI and a background voxel. Only vertices that can be convex-hull
+    vertices take part: on a line along axis ``t`` the vertices on ``t``-edges lie between the
+    first and the last one, so only those two are kept; in a plane between two slices (where
+    the vertices are the voxels that differ between the slices) the first and last on every
+    in-plane line. Of these, :func:`_far_points` keeps the ones that can end a largest
+    distance, which are then compared pair by pair: the maxima are PyRadiomics'.
 
     Returns
     -------
@@ -342,23 +341,27 @@ def mesh_diameters(mask: np.ndarray, spacing_zyx: tuple[float, float, float]) ->
         In mm, the order of PyRadiomics' C extension.
     """
     m = _padded(mask)
-    coords, keys, flags = _candidate_vertices(m, np.asarray(spacing_zyx, dtype=np.float64))
-    hull3d = flags.all(axis=1)
+    sp = np.asarray(spacing_zyx, dtype=np.float64)
+    typed = [_end_points(_line_ends(m, t), t, 1) for t in range(3)]  # doubled coordinates
     planes = []
-    for axis in range(3):
-        other = [a for a in range(3) if a != axis]
-        sel = np.flatnonzero(flags[:, other[0]] & flags[:, other[1]])
-        order, start, count = _plane_runs(keys[sel, axis])
-        sel = sel[order]
-        hull = _outside_support_polygons(keys[sel][:, other], start, count)
-        # a 3D hull vertex is a hull vertex of each of its three planes
-        on_hull = np.zeros(len(flags), dtype=bool)
-        on_hull[sel[hull]] = True
-        hull3d &= on_hull
-        kept = sel[hull]
-        _, start, count = _plane_runs(keys[kept, axis])  # still sorted by plane
-        planes.append(float(np.sqrt(_max_in_planes(coords[kept][:, other], start, count))))
-    d3 = float(np.sqrt(max_distance_sq(coords[hull3d])))
+    for a in range(3):
+        other = [b for b in range(3) if b != a]
+        lo = [slice(None)] * 3
+        hi = [slice(None)] * 3
+        lo[a], hi[a] = slice(0, -1), slice(1, None)
+        between = m[tuple(lo)] != m[tuple(hi)]  # vertices in the planes between two slices
+        mid = _end_points(_line_ends(between, other[-1]), other[-1], 0)
+        mid[:, a] += 1
+        keys = np.concatenate([typed[other[0]], typed[other[1]], mid])
+        keys = keys[np.argsort(keys[:, a].astype(np.int32), kind="stable")]
+        _, start, count = _plane_runs(keys[:, a])
+        pts = keys[:, other] * (0.5 * sp[other])
+        far = _far_points(pts, start, count)
+        _, start, count = _plane_runs(keys[far, a])  # still sorted by plane
+        planes.append(float(np.sqrt(_max_in_planes(pts[far], start, count))))
+    points = np.concatenate(typed) * (0.5 * sp)
+    far = _far_points(points, np.array([0]), np.array([len(points)]), lower=max(planes))
+    d3 = float(np.sqrt(max_distance_sq(points[far])))
     return planes[0], planes[1], planes[2], d3
 
 
