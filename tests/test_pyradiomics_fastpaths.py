@@ -180,6 +180,78 @@ def test_ngtdm_box_sums_equal_voxel_by_voxel(seed: int, force2d: bool) -> None:
     np.testing.assert_array_equal(count, want_count)
 
 
+def _brute_dependence(codes: np.ndarray, pad: int, size, offsets: np.ndarray, grey: np.ndarray, alpha: float) -> np.ndarray:
+    """Dependence of every ROI voxel, one 3D neighbour view per offset (both directions)."""
+    nz, ny, nx = size
+    value = np.concatenate([[np.nan], grey])[codes]
+    centre = value[pad:pad + nz, pad:pad + ny, pad:pad + nx]
+    dep = np.ones(centre.shape, dtype=np.int64)
+    for a in np.concatenate([offsets, -offsets]):
+        dz, dy, dx = (int(v) for v in a)
+        nb = value[pad + dz:pad + dz + nz, pad + dy:pad + dy + ny, pad + dx:pad + dx + nx]
+        dep += np.abs(centre - nb) <= alpha
+    return dep[codes[pad:pad + nz, pad:pad + ny, pad:pad + nx] > 0]
+
+
+@pytest.mark.parametrize(
+    ("seed", "n_levels", "settings"),
+    [(0, 5, {}), (1, 255, {}), (2, 256, {}), (3, 40, {"distances": [1, 2]}), (4, 7, {"gldm_a": 1}),
+     (5, 12, {"force2D": True, "force2Ddimension": 1}), (6, 3, {"gldm_a": 2, "distances": [2]})],
+)
+def test_gldm_dependence_on_the_flat_array_equals_3d_views(seed: int, n_levels: int, settings: dict) -> None:
+    from radiome.compat.pyradiomics.gldm import _dependence, _dependence_matrix
+    from radiome.compat.pyradiomics.glcm import generate_angles
+
+    rng = np.random.default_rng(seed)
+    m = _random_mask(seed, (7, 9, 8), 0.7)
+    levels = np.zeros(m.shape, dtype=np.int64)
+    levels[m] = rng.integers(1, n_levels + 1, int(m.sum()))
+    levels[m] = np.where(rng.random(int(m.sum())) < 0.3, 1, levels[m])  # some equal neighbours
+    levels[m] = np.where(rng.random(int(m.sum())) < 0.2, n_levels, levels[m])  # the top code at the border too
+    inside = levels[m]
+    inside[rng.permutation(inside.size)[:n_levels]] = np.arange(1, n_levels + 1)  # every level present
+    levels[m] = inside
+    s = PyRadiomicsSettings(**settings)
+    roi = code_roi(levels, m, pad=max(s.distances))
+    offsets = generate_angles(roi.size, s.distances, force2d=s.force2D, force2d_dimension=s.force2Ddimension)
+    code, dep = _dependence(roi, s)
+    want = _brute_dependence(roi.codes, roi.pad, roi.size, offsets, roi.grey, float(s.gldm_a))
+    np.testing.assert_array_equal(dep, want)
+    mat, sizes = _dependence_matrix(roi, s)
+    dense = np.zeros((roi.n_grey, int(want.max()) + 1))
+    np.add.at(dense, (code, want), 1.0)
+    np.testing.assert_array_equal(mat[0], dense[:, sizes.astype(int)])
+    assert set(sizes.astype(int)) == set(want.tolist())
+
+
+@pytest.mark.parametrize(("seed", "force2d"), [(0, False), (1, False), (2, True)])
+def test_size_zones_equal_labelling_level_by_level(seed: int, force2d: bool) -> None:
+    from skimage.measure import label
+
+    from radiome.compat.pyradiomics.glszm import size_zones
+
+    rng = np.random.default_rng(seed)
+    m = _random_mask(seed, (6, 9, 8), 0.8)
+    codes = np.zeros(m.shape, dtype=np.uint8)
+    codes[m] = rng.integers(1, 4, int(m.sum()))
+    got = sorted(zip(*(a.tolist() for a in size_zones(codes, force2d=force2d, force2d_dimension=0))))
+    want = []
+    for c in range(1, 4):
+        planes = [codes[k:k + 1] == c for k in range(codes.shape[0])] if force2d else [codes == c]
+        for plane in planes:
+            lab = label(plane, connectivity=3)
+            want += [(c, int(n)) for n in np.bincount(lab.ravel())[1:] if n]
+    assert got == sorted(want)
+
+
+def test_mesh_diameters_along_an_axis_longer_than_255_voxels() -> None:
+    m = np.zeros((2, 3, 300), dtype=bool)
+    m[0, 1, 5:290] = True
+    m[1, :, 100:120] = True
+    got = shape.mesh_diameters(m, (2.0, 1.0, 0.5))
+    np.testing.assert_allclose(got, _brute_diameters(m, (2.0, 1.0, 0.5)), rtol=1e-12)
+
+
 def test_diagnostics_hash_is_simpleitk_hash() -> None:
     sitk = pytest.importorskip("SimpleITK")
     from radiome.compat.pyradiomics.diagnostics import _hash

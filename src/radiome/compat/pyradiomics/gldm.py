@@ -43,7 +43,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from radiome.compat.pyradiomics.glcm import CodedROI, code_roi, generate_angles, setting
-from radiome.compat.pyradiomics.glrlm import dense_matrix, matrix_features
+from radiome.compat.pyradiomics.glrlm import matrix_features
 
 __all__ = ["FEATURES", "dependence_counts", "compute", "features"]
 
@@ -63,7 +63,9 @@ def _dependence(roi: CodedROI, settings: Any) -> tuple[np.ndarray, np.ndarray]:
     """Code (0-based) and dependence of every ROI voxel, in C order of the bounding box.
 
     Each pair ``(k, k + a)`` over one half of the offsets is compared once and counted for
-    both voxels (the offsets come in opposite pairs).
+    both voxels (the offsets come in opposite pairs). The comparisons run on the flat padded
+    array: with a border of at least the offset's length, the flat step of an offset reaches
+    the true neighbour of every ROI voxel, so contiguous slices replace 3D strided views.
     """
     distances = tuple(int(d) for d in setting(settings, "distances"))
     if roi.pad < max(distances):
@@ -74,29 +76,45 @@ def _dependence(roi: CodedROI, settings: Any) -> tuple[np.ndarray, np.ndarray]:
         force2d_dimension=int(setting(settings, "force2Ddimension")),
     )
     alpha = float(setting(settings, "gldm_a"))
-    counts = np.zeros(roi.codes.shape, dtype=np.uint8 if len(offsets) < 128 else np.int32)
-    p = roi.pad
-    nz, ny, nx = roi.size
+    size = roi.codes.size
+    counts = np.zeros(size, dtype=np.uint8 if len(offsets) < 128 else np.int32)
     if alpha > 0:
-        grey_box = np.concatenate([[np.nan], roi.grey])[roi.codes]  # NaN outside: never dependent
+        value = np.concatenate([[np.nan], roi.grey])[roi.codes.reshape(-1)]  # NaN outside: never dependent
+        centre = value
     else:
-        # centre codes with a value no neighbour code takes outside the ROI: one comparison
-        small = roi.small
-        outside = np.iinfo(small.dtype).max if small.dtype.kind == "u" else -1
-        centre = np.where(small > 0, small, small.dtype.type(outside))[p:p + nz, p:p + ny, p:p + nx]
-    for offset in offsets:
-        dz, dy, dx = (int(v) for v in offset)
+        # centre codes get a value no neighbour code takes outside the ROI: one comparison
+        value = roi.small.reshape(-1)
+        if roi.n_grey >= np.iinfo(value.dtype).max:
+            value = value.astype(np.int32)
+        outside = np.iinfo(value.dtype).max if value.dtype.kind == "u" else -1
+        centre = np.where(value > 0, value, value.dtype.type(outside))
+    same = np.empty(size, dtype=bool)
+    for step in roi.strides(offsets):
+        step = int(abs(step))  # voxels k and k + step: the same pair for an offset and its opposite
+        if step == 0:
+            continue
+        part = same[:size - step]
         if alpha > 0:
-            c = grey_box[p:p + nz, p:p + ny, p:p + nx]
-            n = grey_box[p + dz:p + dz + nz, p + dy:p + dy + ny, p + dx:p + dx + nx]
-            same = np.abs(c - n) <= alpha
+            np.less_equal(np.abs(centre[:size - step] - value[step:]), alpha, out=part)
         else:
-            same = centre == small[p + dz:p + dz + nz, p + dy:p + dy + ny, p + dx:p + dx + nx]
-        counts[p:p + nz, p:p + ny, p:p + nx] += same
-        counts[p + dz:p + dz + nz, p + dy:p + dy + ny, p + dx:p + dx + nx] += same
-    centre, _ = roi.shifted((0, 0, 0))
-    inside = centre > 0
-    return centre[inside].astype(np.int64) - 1, counts[p:p + nz, p:p + ny, p:p + nx][inside].astype(np.int64) + 1
+            np.equal(centre[:size - step], value[step:], out=part)
+        counts[:size - step] += part
+        counts[step:] += part
+    index = roi.index
+    return roi.codes.reshape(-1).take(index).astype(np.int64) - 1, counts.take(index).astype(np.int64) + 1
+
+
+def _dependence_matrix(roi: CodedROI, settings: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The GLDM ``(1, n_grey, n_dependences)`` over the dependences present (ascending), and
+    those dependences: one ``np.bincount`` of ``code * width + dependence`` keys."""
+    code, dep = _dependence(roi, settings)
+    width = int(dep.max()) + 1
+    key = code  # reused in place: both arrays are fresh
+    key *= width
+    key += dep
+    hist = np.bincount(key, minlength=roi.n_grey * width).reshape(roi.n_grey, width)
+    used = np.flatnonzero(hist.any(axis=0))
+    return hist[:, used][None].astype(np.float64), used.astype(np.float64)
 
 
 def dependence_counts(
@@ -162,8 +180,7 @@ def compute(
 
 def features(roi: CodedROI, spacing_zyx: Sequence[float], settings: Any) -> dict[str, float]:
     """PyRadiomics GLDM features of a coded ROI (``pad`` at least the largest distance)."""
-    code, dep = _dependence(roi, settings)
-    mat, sizes = dense_matrix(np.zeros(code.size, np.int64), code, dep, 1, roi.n_grey)
+    mat, sizes = _dependence_matrix(roi, settings)
     f = matrix_features(mat, roi.grey, sizes)
     values = {
         "SmallDependenceEmphasis": f["se"], "LargeDependenceEmphasis": f["le"],

@@ -95,10 +95,11 @@ def size_zones(
         plane = np.arange(codes.shape[int(force2d_dimension)], dtype=np.int64).reshape(shape)
         values = np.where(inside, codes + plane * n_codes, 0)
     labels = label(values, background=0, return_num=False, connectivity=3)
-    lab = labels[inside]
+    index = np.flatnonzero(inside)  # one pass over the box, then gathers of the ROI voxels only
+    lab = labels.reshape(-1).take(index)
     size = np.bincount(lab)[1:]
     code = np.zeros(size.size, dtype=np.int64)
-    code[lab - 1] = codes[inside]
+    code[lab - 1] = codes.reshape(-1).take(index)
     return code, size.astype(np.int64)
 
 

@@ -170,10 +170,12 @@ def _line_ends(m: np.ndarray, axis: int) -> tuple[tuple[np.ndarray, ...], np.nda
     sh = [1] * m.ndim
     sh[axis] = n
     u8 = m.view(np.uint8)
-    first = n - np.multiply(u8, np.arange(n, 0, -1, dtype=np.int32).reshape(sh), dtype=np.int32).max(axis=axis)
+    # the smallest index type keeps the two weighted passes cheap (uint8 for up to 255 voxels)
+    dtype = np.uint8 if n < 256 else np.uint16 if n < 65536 else np.int64
+    first = n - np.multiply(u8, np.arange(n, 0, -1, dtype=dtype).reshape(sh), dtype=dtype).max(axis=axis).astype(np.int64)
     idx = np.nonzero(first < n)
-    last = np.multiply(u8, np.arange(1, n + 1, dtype=np.int32).reshape(sh), dtype=np.int32).max(axis=axis)[idx]
-    return idx, first[idx].astype(np.int64), last.astype(np.int64) - 1
+    last = np.multiply(u8, np.arange(1, n + 1, dtype=dtype).reshape(sh), dtype=dtype).max(axis=axis)[idx]
+    return idx, first[idx], last.astype(np.int64) - 1
 
 
 def _end_points(ends: tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray], axis: int, half: int) -> np.ndarray:
@@ -247,9 +249,13 @@ def _far_points(pts: np.ndarray, start: np.ndarray, count: np.ndarray, lower: fl
     distance that some group reaches (the largest bounding-box side, the widths along
     :data:`_DIRS2` or, for one group, a farthest-point walk; at least ``lower``), a group whose
     bounding-box diagonal is below :math:`D_0` cannot hold the maximum, and since
-    :math:`\lVert p-qVert \le \lVert p-cVert + R` for any centre :math:`c` with
-    :math:`R=\max_q\lVert q-cVert`, an end :math:`p` of the maximum has
-    :math:`\lVert p-cVert \ge D_0 - R`. The test is applied with the box centre and the
+    :math:`\lVert p-q
+Vert \le \lVert p-c
+Vert + R` for any centre :math:`c` with
+    :math:`R=\max_q\lVert q-c
+Vert`, an end :math:`p` of the maximum has
+    :math:`\lVert p-c
+Vert \ge D_0 - R`. The test is applied with the box centre and the
     centroid of every group; margins of :math:`10^{-9}` keep it conservative.
     """
     t = np.ascontiguousarray(pts.T)  # (d, n)
