@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,8 @@ from sklearn.utils.estimator_checks import check_estimator
 from radiome.errors import ConfigError, DataError, LeakageError
 from radiome.model._leakage import mark_transformed
 from radiome.model.auto import (
+    BUDGETS,
+    FAMILIES,
     AutoModel,
     CorrelationPruner,
     ScoreEnsemble,
@@ -169,11 +172,12 @@ def test_family_representatives_and_ensemble_rules():
     X, y = _data(n=70, p=20, seed=3)
     cands = candidate_pool("tiny")
     fams = list(dict.fromkeys(c.family for c in cands))
-    mean = AutoModel(budget="tiny", inner_cv=3, random_state=0).fit(X, y)
+    mean = AutoModel(budget="tiny", inner_cv=3, ensemble="mean", random_state=0).fit(X, y)
     res = mean.cv_results_
     scores = dict(zip(res["name"][: len(cands)], res["mean_test_score"][: len(cands)]))
     members = mean.best_params_["members"]
     assert len(members) == len(fams) and res["name"][mean.best_index_] == "mean"
+    assert mean.best_params_["weights"] == [1.0] * len(fams)
     for fam in fams:  # each member is the best of its family by inner score
         in_fam = [c.name for c in cands if c.family == fam]
         best = max(in_fam, key=lambda n: (scores[n], -in_fam.index(n)))
@@ -185,6 +189,36 @@ def test_family_representatives_and_ensemble_rules():
     assert len(none.best_params_["members"]) == 1 and none.best_score_ == single_best
     with pytest.raises(ConfigError, match="ensemble"):
         AutoModel(ensemble="vote").fit(X, y)
+    with pytest.raises(ConfigError, match="mean_margin"):
+        AutoModel(mean_margin=-0.1).fit(X, y)
+
+
+def test_group_rule_chooses_among_all_linear_and_trees_by_inner_score():
+    X, y = _data(n=70, p=20, seed=3)
+    fams = ("l1_coarse", "l2q_coarse", "et", "nb")
+    cands = [c for f in fams for c in FAMILIES[f]]
+    for margin in (0.0, 0.01, 0.5):
+        am = AutoModel(budget="tiny", inner_cv=3, mean_margin=margin, random_state=0)
+        with patch.dict(BUDGETS, {"tiny": (fams, 1)}):
+            am.fit(X, y)
+        res = am.cv_results_
+        score = dict(zip(res["name"], res["mean_test_score"]))
+        single = {n: score[n] for n in res["name"][: len(cands)]}
+        reps = {}
+        for c in cands:  # the representative of each family
+            if c.family not in reps or single[c.name] > single[reps[c.family]]:
+                reps[c.family] = c.name
+        groups = {"mean": list(reps.values()),
+                  "linear": [reps["l1_coarse"], reps["l2q_coarse"]], "trees": [reps["et"]]}
+        assert set(groups) <= set(res["name"])
+        for name, members in groups.items():  # each option is the mean of its members
+            i = res["name"].index(name)
+            assert sorted(res["members"][i]) == sorted(members)
+        boosted = {n: score[n] + (margin if n == "mean" else 0.0) for n in groups}
+        chosen = res["name"][am.best_index_]
+        assert boosted[chosen] == max(boosted.values())
+        assert sorted(am.best_params_["members"]) == sorted(groups[chosen])
+    assert chosen == "mean"  # a margin of 0.5 AUC always keeps the mean of all
 
 
 def test_automodel_in_a_pipeline_with_labels_clone_and_params():
@@ -198,6 +232,9 @@ def test_automodel_in_a_pipeline_with_labels_clone_and_params():
     assert c.get_params()["budget"] == "small" and am.budget == "tiny"
     with pytest.raises(ConfigError, match="budget"):
         AutoModel(budget="huge").fit(X, y)
+    assert {c.family for c in candidate_pool(2)} == {"l1", "l2q"}
+    with pytest.raises(ConfigError, match="budget"):
+        candidate_pool(0)
     with pytest.raises(DataError, match="binary"):
         AutoModel(budget="tiny").fit(X, np.arange(len(y)) % 3)
 

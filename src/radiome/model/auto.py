@@ -5,10 +5,14 @@ pipelines grouped in families (L1 logistic regression over a grid of C, L2 logis
 on rank-normal scores over a grid of C, extra-trees on all features, a random forest on the
 ANOVA top 16, an RBF SVM, small-tree LightGBM on the ANOVA top 64, ...) by repeated stratified
 K-fold on the data it is given. The best candidate of each family by inner-CV AUC is the
-family's representative (this tunes C, for example). By default the final model is the
-equal-weight mean of the representatives' standardised scores; other rules choose among
-single representatives and ensembles by the same inner-CV AUC (``ensemble="select"``), or
-build Caruana et al.'s (2004) greedy ensemble. The choice is refitted on all the data given.
+family's representative (this tunes C, for example). By default (``ensemble="group"``) the
+final model is the mean of the standardised scores of one of three sets of representatives:
+all of them, the linear models only (penalised logistic regression, shrinkage discriminant
+analysis) or the tree ensembles only, whichever has the best inner-CV AUC, the mean of all
+winning ties and near-ties (within ``mean_margin``). Other rules take the mean of all
+representatives, choose among single representatives and small ensembles by the same inner-CV
+AUC (``ensemble="select"``), or build Caruana et al.'s (2004) greedy ensemble. The choice is
+refitted on all the data given.
 
 Fitting it on a whole table and reading ``best_score_`` gives an *optimistic* number (the
 winner of a search is selected on the same folds that score it). The honest estimate is
@@ -26,10 +30,13 @@ Design choices for small, wide radiomics tables:
   value, centred and scaled by the member's out-of-fold scores), so a strongly-penalised
   regression with probabilities near the prevalence weighs as much as a forest; the average
   is mapped to a probability by a logistic (Platt) fit on the out-of-fold averages;
-- equal weights: on tables of 50-300 cases, choosing among many options by inner CV is noisy
-  (the winner's inner score is optimistic and its choice unstable); averaging the tuned
-  family representatives was the most robust rule in the radMLBench benchmark
-  (``benchmarks/bench_automodel.py``);
+- averaging rather than choosing: on tables of 50-300 cases, choosing among many options by
+  inner CV is noisy (the winner's inner score is optimistic and its choice unstable), so the
+  choice is between three averages only. Averaging all representatives is the most robust
+  on most tables, but where one kind of model clearly fits the table (sparse linear
+  signal, say) the others dilute it; the linear / trees / all choice halved the worst loss
+  against the plain baselines in development on the radMLBench tables
+  (``benchmarks/bench_automodel.py``, ``benchmarks/automodel_pool.py``);
 - the budget is a set of candidate families and a number of inner repeats, not seconds, so a
   seeded run is reproducible on any machine.
 
@@ -55,6 +62,7 @@ import pandas as pd
 from scipy.special import expit, logit
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.feature_selection import f_classif
 from sklearn.linear_model import LogisticRegression
@@ -170,12 +178,13 @@ class UnivariateTopK(TransformerMixin, BaseEstimator):
 
 
 def member_scores(model: Any, X: Any) -> np.ndarray:
-    """A real-valued score per case: logit of the positive-class probability, or the decision
-    value when the model has no ``predict_proba``."""
-    if hasattr(model, "predict_proba"):
-        p = np.asarray(model.predict_proba(X))[:, 1]
-        return logit(np.clip(p, _CLIP, 1.0 - _CLIP))
-    return np.asarray(model.decision_function(X), dtype=float).ravel()
+    """A real-valued score per case: the decision value (log-odds for logistic regression and
+    discriminant analysis, the margin for an SVM) when the model has one, else the logit of the
+    positive-class probability clipped to [1e-4, 1 - 1e-4] (forests, boosting, naive Bayes)."""
+    if hasattr(model, "decision_function"):
+        return np.asarray(model.decision_function(X), dtype=float).ravel()
+    p = np.asarray(model.predict_proba(X))[:, 1]
+    return logit(np.clip(p, _CLIP, 1.0 - _CLIP))
 
 
 class ScoreEnsemble(ClassifierMixin, BaseEstimator):
@@ -336,6 +345,10 @@ def _lgbm(rs: Any) -> Any:
     return make_model("lgbm", random_state=rs)
 
 
+def _lda(rs: Any) -> Any:
+    return LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+
+
 def _knn(rs: Any) -> Any:
     return KNeighborsClassifier(n_neighbors=15, weights="distance")
 
@@ -366,26 +379,48 @@ FAMILIES: dict[str, tuple[Candidate, ...]] = {
     "et32": (Candidate("et|anova32", "et32", "none", None, 32, _et()),),
     "knn": (Candidate("knn|anova16", "knn", "quantile", None, 16, _knn),),
     "nb": (Candidate("nb|anova16", "nb", "quantile", None, 16, _nb),),
+    "l2s": _family("l2", "l2s", "standard", None, None, _l2, _C_L2),
+    "lda": (Candidate("lda", "lda", "standard", None, None, _lda),),
+    "ldaq": (Candidate("lda|quantile", "ldaq", "quantile", None, None, _lda),),
+    "et3": (Candidate("et(leaf=3)", "et3", "none", None, None, _et(200, 3)),),
+    "ldak": tuple(Candidate(f"lda|anova{k}", "ldak", "standard", None, k, _lda)
+                  for k in (8, 16, 32)),
+}
+
+#: family -> kind of model, for ``ensemble="group"``: "linear" holds the linear models of all
+#: features (penalised logistic regression, shrinkage LDA), "trees" the tree ensembles; the
+#: other families (kernel, neighbours, naive Bayes, LDA of an ANOVA top k) join only the mean
+#: of all representatives
+GROUPS: dict[str, str] = {
+    "l1": "linear", "l2q": "linear", "l1_coarse": "linear", "l2q_coarse": "linear",
+    "l2prune": "linear", "l2s": "linear", "lda": "linear", "ldaq": "linear",
+    "et": "trees", "et3": "trees", "rf16": "trees", "lgbm": "trees", "et32": "trees",
+    "svm": "other", "knn": "other", "nb": "other", "ldak": "other",
 }
 
 #: budget name -> (families, inner repeats)
 BUDGETS: dict[str, tuple[tuple[str, ...], int]] = {
     "tiny": (("l1_coarse", "l2q_coarse", "nb"), 1),
     "small": (("l1", "l2q", "et", "svm"), 1),
-    "medium": (("l1", "l2q", "et", "rf16", "svm", "lgbm"), 1),
-    "large": (("l1", "l2q", "et", "rf16", "svm", "lgbm", "l2prune", "et32", "knn", "nb"), 2),
+    "medium": (("l1", "l2q", "lda", "ldak", "et", "et3", "rf16", "svm", "lgbm"), 1),
+    "large": (("l1", "l2q", "lda", "ldak", "et", "et3", "rf16", "svm", "lgbm", "l2s", "ldaq",
+               "l2prune", "et32", "knn", "nb"), 2),
 }
 
 
-def candidate_pool(budget: str = "medium") -> tuple[Candidate, ...]:
-    """The candidates a budget searches."""
+def candidate_pool(budget: str | int = "medium") -> tuple[Candidate, ...]:
+    """The candidates a budget searches (a name of :data:`BUDGETS`, or a number of families)."""
     return _budget(budget)[0]
 
 
-def _budget(budget: str) -> tuple[tuple[Candidate, ...], int]:
-    if not isinstance(budget, str) or budget not in BUDGETS:
-        raise ConfigError(f"unknown budget {budget!r}; use one of {list(BUDGETS)}")
-    families, reps = BUDGETS[budget]
+def _budget(budget: str | int) -> tuple[tuple[Candidate, ...], int]:
+    if isinstance(budget, str) and budget in BUDGETS:
+        families, reps = BUDGETS[budget]
+    elif isinstance(budget, (int, np.integer)) and not isinstance(budget, bool) and budget >= 1:
+        families, reps = BUDGETS["large"][0][: int(budget)], 1
+    else:
+        raise ConfigError(f"unknown budget {budget!r}; use one of {list(BUDGETS)} or a number "
+                          "of candidate families (the first ones of the 'large' budget)")
     return tuple(c for f in families for c in FAMILIES[f]), reps
 
 
@@ -487,11 +522,14 @@ def _row(name, kind, counts, cands, Zs, y01, scorer) -> dict[str, Any]:
 
 
 def choose(Zs: np.ndarray, y01: np.ndarray, cands: Sequence[Candidate], scorer: Callable,
-           ensemble: str, max_ensemble: int) -> tuple[list[dict[str, Any]], list[int]]:
+           ensemble: str, max_ensemble: int, mean_margin: float = 0.0
+           ) -> tuple[list[dict[str, Any]], list[int]]:
     """Score every candidate and ensemble from standardised out-of-fold scores ``Zs``.
 
     Returns the rows (one per candidate, then per ensemble of family representatives) and the
-    indices of the rows the rule ``ensemble`` may choose from (see :class:`AutoModel`).
+    indices of the rows the rule ``ensemble`` may choose from (see :class:`AutoModel`). For
+    ``"group"`` the row "mean" (all representatives) competes with ``mean_margin`` added to
+    its score; the rows' own ``mean_test_score`` stay unadjusted.
     """
     rows = [_row(c.name, "single", _onehot(len(cands), i), cands, Zs, y01, scorer)
             for i, c in enumerate(cands)]
@@ -502,7 +540,7 @@ def choose(Zs: np.ndarray, y01: np.ndarray, cands: Sequence[Candidate], scorer: 
         members = [i for i, c in enumerate(cands) if c.family == fam]
         reps.append(members[int(np.argmax(single[members]))])
     reps = sorted(reps, key=lambda i: (-single[i], i))
-    options = {"none": [reps[0]], "select": [reps[0]], "mean": [], "greedy": []}
+    options = {"none": [reps[0]], "select": [reps[0]], "mean": [], "greedy": [], "group": []}
     if len(reps) > 1:
         sizes = [(m, f"top{m}") for m in (2, 3) if m < len(reps)]
         for m_top, label in sizes + [(len(reps), "mean")]:
@@ -511,6 +549,16 @@ def choose(Zs: np.ndarray, y01: np.ndarray, cands: Sequence[Candidate], scorer: 
             rows.append(_row(label, "ensemble", counts, cands, Zs, y01, scorer))
             options["select"].append(len(rows) - 1)
         options["mean"].append(len(rows) - 1)
+        options["group"].append(len(rows) - 1)
+        if ensemble == "group":
+            rows[-1]["choice_score"] = rows[-1]["mean_test_score"] + mean_margin
+        for group in ("linear", "trees"):
+            members = [i for i in reps if GROUPS.get(cands[i].family) == group]
+            if members and len(members) < len(reps):
+                counts = np.zeros(len(cands))
+                counts[members] = 1
+                rows.append(_row(group, "ensemble", counts, cands, Zs, y01, scorer))
+                options["group"].append(len(rows) - 1)
         allowed = np.zeros(len(cands), dtype=bool)
         allowed[reps] = True
         counts = _greedy(Zs, y01, scorer, reps[0], max_ensemble, allowed)
@@ -530,7 +578,8 @@ class AutoModel(ClassifierMixin, BaseEstimator):
     ----------
     budget
         ``"tiny"``, ``"small"``, ``"medium"`` or ``"large"``: which candidate families are
-        searched and how many inner repeats (see :data:`BUDGETS` and :data:`FAMILIES`).
+        searched and how many inner repeats (see :data:`BUDGETS` and :data:`FAMILIES`); or a
+        number n: the first n families of ``"large"``, one inner repeat.
     scoring
         ``"roc_auc"`` or ``"average_precision"``: the inner-CV criterion, computed on each
         inner repeat's pooled out-of-fold scores and averaged over repeats.
@@ -540,12 +589,18 @@ class AutoModel(ClassifierMixin, BaseEstimator):
         Inner repeats; None takes the budget's.
     ensemble
         How the final model is built from the family representatives (the best candidate of
-        each family by inner score: this tunes C, for example). ``"mean"`` (default): the
-        equal-weight mean of all representatives' standardised scores. ``"select"``: the best
-        by inner score among each representative alone, the mean of the top 2, of the top 3,
-        of all, and the greedy ensemble. ``"greedy"``: Caruana's greedy ensemble. ``"none"``:
-        the best single candidate. On small tables choosing among many options by inner CV is
-        noisy; the mean is the most robust (see docs/validation.md for the benchmark).
+        each family by inner score: this tunes C, for example). ``"group"`` (default): the
+        mean of the standardised scores of all representatives, of the linear ones only or of
+        the tree ensembles only (:data:`GROUPS`), whichever scores best in the inner CV, the
+        mean of all getting ``mean_margin`` added to its score first. ``"mean"``: the mean
+        of all representatives. ``"select"``: the best by inner score among each
+        representative alone, the mean of the top 2, of the top 3, of all, and the greedy
+        ensemble. ``"greedy"``: Caruana's greedy ensemble. ``"none"``: the best single
+        candidate. On small tables choosing among many options by inner CV is noisy (see
+        docs/validation.md for the benchmark).
+    mean_margin
+        Inner-score advantage given to the mean of all representatives when ``"group"``
+        chooses (0.01: a group must beat the mean by more than 0.01 AUC to replace it).
     max_ensemble
         Largest number of (possibly repeated) members of the greedy ensemble.
     random_state
@@ -572,14 +627,16 @@ class AutoModel(ClassifierMixin, BaseEstimator):
         Standardised out-of-fold scores of every candidate, (candidates, repeats, cases).
     """
 
-    def __init__(self, budget: str = "medium", scoring: str = "roc_auc", inner_cv: int = 5,
-                 inner_repeats: int | None = None, ensemble: str = "mean",
-                 max_ensemble: int = 10, random_state: Any = None):
+    def __init__(self, budget: str | int = "medium", scoring: str = "roc_auc", inner_cv: int = 5,
+                 inner_repeats: int | None = None, ensemble: str = "group",
+                 mean_margin: float = 0.01, max_ensemble: int = 10,
+                 random_state: Any = None):
         self.budget = budget
         self.scoring = scoring
         self.inner_cv = inner_cv
         self.inner_repeats = inner_repeats
         self.ensemble = ensemble
+        self.mean_margin = mean_margin
         self.max_ensemble = max_ensemble
         self.random_state = random_state
 
@@ -595,9 +652,11 @@ class AutoModel(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"inner_cv must be at least 2; got {self.inner_cv!r}")
         if int(self.max_ensemble) < 1:
             raise ConfigError(f"max_ensemble must be at least 1; got {self.max_ensemble!r}")
-        if self.ensemble not in ("select", "mean", "greedy", "none"):
-            raise ConfigError("ensemble must be 'select', 'mean', 'greedy' or 'none'; got "
-                              f"{self.ensemble!r}")
+        if not 0.0 <= float(self.mean_margin) < 1.0:
+            raise ConfigError(f"mean_margin must lie in [0, 1); got {self.mean_margin!r}")
+        if self.ensemble not in ("group", "select", "mean", "greedy", "none"):
+            raise ConfigError("ensemble must be 'group', 'select', 'mean', 'greedy' or 'none'; "
+                              f"got {self.ensemble!r}")
         return cands, reps, _SCORERS[self.scoring]
 
     def fit(self, X: Any, y: Any) -> AutoModel:
@@ -624,9 +683,10 @@ class AutoModel(ClassifierMixin, BaseEstimator):
         Zs = (S - centers[:, None, None]) / scales[:, None, None]
         self.oof_scores_ = Zs
 
-        rows, options = choose(Zs, y01, cands, scorer, self.ensemble, int(self.max_ensemble))
+        rows, options = choose(Zs, y01, cands, scorer, self.ensemble, int(self.max_ensemble),
+                               float(self.mean_margin))
         means = np.array([r["mean_test_score"] for r in rows])
-        best = max(options, key=lambda i: (means[i], -i))
+        best = max(options, key=lambda i: (rows[i].get("choice_score", means[i]), -i))
         self.cv_results_ = {
             "name": [r["name"] for r in rows],
             "kind": [r["kind"] for r in rows],

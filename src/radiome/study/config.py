@@ -241,7 +241,8 @@ class ModelsSpec(_Frozen):
     auto: bool = Field(False, description="Binary outcomes: also search an auto-model (AutoModel: pipelines "
                        "and ensembles by inner CV) on the features; a SHAP summary is drawn for it.")
     auto_budget: Union[Literal["tiny", "small", "medium", "large"], int] = Field(
-        "tiny", description="Auto-model search budget: tiny, small, medium, large, or a number of candidates.")
+        "tiny", description="Auto-model search budget: tiny, small, medium, large, or a number n (the first n "
+        "candidate families of 'large', one inner repeat).")
     screen_p: float = Field(0.05, gt=0, le=1, description="Clinical model: univariable p-value below which a "
                             "predictor enters the multivariable model.")
     clinical_method: Literal["enter", "backward"] = Field(
